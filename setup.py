@@ -1,0 +1,53 @@
+"""Packaging for vaekit: variational autoencoders as feature learners for few-label data."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+setup(
+    name="vaekit",
+    version="0.1.0",
+    description=(
+        "Variational autoencoders in Keras 3 for semi-supervised learning: pretrain on "
+        "unlabeled data, fine-tune on a few labels, use from Keras, scikit-learn or a CLI."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8")
+    if (HERE / "README.md").exists()
+    else "",
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["vaekit", "vaekit.*"]),
+    install_requires=[
+        "keras>=3.8",
+        "tensorflow>=2.18",
+        "tensorflow-datasets>=4.9",
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "scikit-learn>=1.6",
+        "pandas>=2.1",
+        "matplotlib>=3.8",
+        "pyyaml>=6.0",
+    ],
+    extras_require={
+        "jax": ["jax>=0.4.30"],
+        "parquet": ["pyarrow>=14"],
+        "dev": [
+            "pytest>=8",
+            "pytest-xdist>=3.5",
+            "mlxtend>=0.23",
+            "nbclient>=0.10",
+            "nbformat>=5.10",
+            "ipykernel>=6.29",
+            "pyarrow>=14",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={"console_scripts": ["vaekit=vaekit.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
