@@ -1,0 +1,23 @@
+"""vaekit: variational autoencoders that turn unlabeled data into useful features.
+
+Importing vaekit registers its Keras layers and models, so ``.keras`` files it
+saved load with plain :func:`keras.models.load_model`.
+"""
+
+from vaekit.layers import KLDivergence, Sampling
+from vaekit.models import VAE, AutoEncoder, build_autoencoder, build_vae
+from vaekit.training import BetaWarmup, StopOnNonFiniteLoss, TrainingDivergedError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VAE",
+    "AutoEncoder",
+    "BetaWarmup",
+    "KLDivergence",
+    "Sampling",
+    "StopOnNonFiniteLoss",
+    "TrainingDivergedError",
+    "build_autoencoder",
+    "build_vae",
+]

@@ -1,0 +1,182 @@
+"""What the VAE and the AutoEncoder share: encode, decode, reconstruct, interpolate, fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import keras
+from keras import ops
+
+from vaekit._validation import check_array, check_positive_int
+from vaekit.losses import get_reconstruction_loss
+from vaekit.training.callbacks import StopOnNonFiniteLoss
+
+PREDICT_BATCH_SIZE = 512
+
+
+def is_array_like(x) -> bool:
+    """True for in-memory data (NumPy, lists, pandas), False for datasets and generators."""
+    return hasattr(x, "__array__") or isinstance(x, (list, tuple))
+
+
+class LatentModel(keras.Model):
+    """Base class of models with an encoder, a latent space and a decoder.
+
+    Subclasses set ``self.encoder`` and ``self.decoder`` and implement
+    :meth:`_latent_means`. Not meant to be used directly.
+
+    Parameters
+    ----------
+    encoder : keras.Model
+        Maps a batch of samples to latent codes.
+    decoder : keras.Model
+        Maps latent codes to reconstructions.
+    reconstruction : {"bce", "mse"}
+        Reconstruction loss, summed over features and averaged over the batch.
+    **kwargs
+        Passed to :class:`keras.Model`.
+    """
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, reconstruction: str,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        for name, model in (("encoder", encoder), ("decoder", decoder)):
+            if not isinstance(model, keras.Model):
+                raise TypeError(
+                    f"{name} must be a keras.Model, got {type(model).__name__}."
+                )
+        self.reconstruction = reconstruction
+        self._reconstruction_loss = get_reconstruction_loss(reconstruction)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one input sample, e.g. ``(28, 28, 1)``."""
+        return tuple(self.encoder.inputs[0].shape[1:])
+
+    @property
+    def latent_dim(self) -> int:
+        """Size of the latent space."""
+        return int(self.decoder.inputs[0].shape[-1])
+
+    # ------------------------------------------------------------------ losses
+    def reconstruction_loss(self, x, x_hat):
+        """Per-sample reconstruction loss (summed over features), shape ``(batch,)``."""
+        return self._reconstruction_loss(x, x_hat)
+
+    def _mean_reconstruction(self, x, y, y_pred, sample_weight):
+        target = x if y is None else y
+        per_sample = self.reconstruction_loss(ops.cast(target, y_pred.dtype), y_pred)
+        if sample_weight is not None:
+            weight = ops.cast(ops.reshape(sample_weight, (-1,)), per_sample.dtype)
+            return ops.sum(per_sample * weight) / ops.maximum(ops.sum(weight), 1e-7)
+        return ops.mean(per_sample)
+
+    # ------------------------------------------------------------------ training
+    def check_input(self, x, name: str = "x") -> np.ndarray:
+        """Validate in-memory data against the model: shape, numeric, finite, range.
+
+        Parameters
+        ----------
+        x : array-like
+            Samples of shape ``(n, *sample_shape)``.
+        name : str, default="x"
+            Name used in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``x`` as float32.
+        """
+        return check_array(
+            name, x, sample_shape=self.sample_shape,
+            unit_interval=self.reconstruction == "bce",
+        )
+
+    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+        """Train the model; same arguments as :meth:`keras.Model.fit`.
+
+        In-memory ``x`` is validated first (shape, dtype, NaN/inf, and the
+        [0, 1] range for ``reconstruction="bce"``), and a
+        :class:`~vaekit.training.StopOnNonFiniteLoss` guard is added: if the
+        loss becomes NaN the last good weights are restored and
+        :class:`~vaekit.training.TrainingDivergedError` is raised.
+        """
+        if x is not None and is_array_like(x):
+            x = self.check_input(x)
+        if y is not None and is_array_like(y):
+            y = self.check_input(y, name="y")
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
+            callbacks.append(StopOnNonFiniteLoss())
+        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+
+    # ------------------------------------------------------------------ inference
+    def _latent_means(self, x, batch_size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Latent means of ``x`` as a NumPy array of shape ``(n, latent_dim)``.
+
+        Parameters
+        ----------
+        x : array-like
+            Samples of shape ``(n, *sample_shape)``.
+        batch_size : int, default=512
+            Samples per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x = check_array("x", x, sample_shape=self.sample_shape)
+        return self._latent_means(x, batch_size)
+
+    def decode(self, z, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Decode latent codes ``z`` of shape ``(n, latent_dim)`` into samples.
+
+        Parameters
+        ----------
+        z : array-like
+            Latent codes.
+        batch_size : int, default=512
+            Codes per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n, *sample_shape)``; Bernoulli means for ``"bce"``.
+        """
+        z = check_array("z", z, sample_shape=(self.latent_dim,))
+        return np.asarray(self.decoder.predict(z, batch_size=batch_size, verbose=0))
+
+    def reconstruct(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Decode the latent means of ``x``: the model's deterministic reconstruction."""
+        return self.decode(self.encode(x, batch_size), batch_size)
+
+    def interpolate(self, x_a, x_b, steps: int = 8) -> np.ndarray:
+        """Decode evenly spaced points on the line between the codes of two samples.
+
+        Parameters
+        ----------
+        x_a, x_b : array-like
+            Two samples of shape ``sample_shape`` (or ``(1, *sample_shape)``).
+        steps : int, default=8
+            Number of points, both ends included.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(steps, *sample_shape)``; the first row decodes ``x_a``'s
+            code, the last ``x_b``'s.
+        """
+        steps = check_positive_int("steps", steps, minimum=2)
+        pair = np.stack([
+            np.asarray(x_a, dtype="float32").reshape(self.sample_shape),
+            np.asarray(x_b, dtype="float32").reshape(self.sample_shape),
+        ])
+        z_a, z_b = self.encode(pair)
+        weights = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
+        return self.decode((1.0 - weights) * z_a + weights * z_b)
