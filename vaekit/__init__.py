@@ -4,8 +4,16 @@ Importing vaekit registers its Keras layers and models, so ``.keras`` files it
 saved load with plain :func:`keras.models.load_model`.
 """
 
+from vaekit.config import FinetuneConfig, PretrainConfig
 from vaekit.layers import KLDivergence, Sampling
 from vaekit.models import VAE, AutoEncoder, build_autoencoder, build_vae
+from vaekit.semi_supervised import (
+    SemiSupervisedClassifier,
+    SemiSupervisedResult,
+    finetune,
+    pretrain_then_finetune,
+    pretrain_vae,
+)
 from vaekit.training import BetaWarmup, StopOnNonFiniteLoss, TrainingDivergedError
 
 __version__ = "0.1.0"
@@ -14,10 +22,17 @@ __all__ = [
     "VAE",
     "AutoEncoder",
     "BetaWarmup",
+    "FinetuneConfig",
+    "PretrainConfig",
+    "SemiSupervisedClassifier",
+    "SemiSupervisedResult",
     "KLDivergence",
     "Sampling",
     "StopOnNonFiniteLoss",
     "TrainingDivergedError",
     "build_autoencoder",
     "build_vae",
+    "finetune",
+    "pretrain_then_finetune",
+    "pretrain_vae",
 ]
