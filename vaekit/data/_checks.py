@@ -152,6 +152,8 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "iu":
         return values.astype(np.int64)
     if values.dtype.kind == "f":
+        if not np.all(np.isfinite(values)):
+            raise DataError("labels hold infinite values")
         if np.all(values == np.round(values)):
             return values.astype(np.int64)
         return values.astype(np.float64)
@@ -162,10 +164,12 @@ def _normalise(values: np.ndarray) -> np.ndarray:
         if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                for v in items):
             return _normalise(np.asarray(items, dtype=np.float64))
-        return np.asarray([v.decode() if isinstance(v, bytes) else str(v) for v in items])
+        return np.asarray(
+            [(v.decode() if isinstance(v, bytes) else str(v)).strip() for v in items]
+        )
     if values.dtype.kind == "S":
-        return np.char.decode(values, "utf-8")
-    return values.astype(str)
+        return np.char.strip(np.char.decode(values, "utf-8"))
+    return np.char.strip(values.astype(str))
 
 
 def encode_labels(
@@ -207,7 +211,12 @@ def encode_labels(
             raise DataError(f"{where}: labels must be 1-D, got shape {arr.shape}")
         arrays.append(arr)
     missing = [_missing_mask(a, minus_one_unlabeled) for a in arrays]
-    present = [_normalise(a[~m]) for a, m in zip(arrays, missing)]
+    present = []
+    for arr, miss, where in zip(arrays, missing, wheres):
+        try:
+            present.append(_normalise(arr[~miss]))
+        except DataError as err:
+            raise DataError(f"{where}: {err}; use NaN or an empty cell for unlabeled") from None
     kinds = {p.dtype.kind for p in present if p.size}
     if kinds == {"i", "f"}:
         present = [p.astype(np.float64) for p in present]
@@ -239,3 +248,26 @@ def encode_labels(
         y[~miss] = np.searchsorted(classes, pres)
         encoded.append(y)
     return encoded, class_names
+
+
+def check_same_shape(xs: Sequence[np.ndarray], wheres: Sequence[str]) -> None:
+    """Raise if the splits' examples differ in shape.
+
+    Parameters
+    ----------
+    xs : sequence of numpy.ndarray
+        Feature arrays of the splits.
+    wheres : sequence of str
+        Origin of each array, for the error message.
+
+    Raises
+    ------
+    DataError
+        If any array's ``shape[1:]`` differs from the first one's.
+    """
+    for x, where in zip(xs[1:], wheres[1:]):
+        if x.shape[1:] != xs[0].shape[1:]:
+            raise DataError(
+                f"{where}: examples have shape {x.shape[1:]} but those in {wheres[0]} "
+                f"have shape {xs[0].shape[1:]}; both splits must match"
+            )

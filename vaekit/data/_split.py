@@ -12,7 +12,7 @@ def make_splits(
     x: np.ndarray,
     y: np.ndarray,
     *,
-    test_size: float | int | None,
+    test_size: float | None,
     random_state: int | None,
     class_names: list[str] | None,
     source: str,
@@ -26,7 +26,7 @@ def make_splits(
         Validated float32 features.
     y : numpy.ndarray
         int64 class indices, all labelled.
-    test_size : float, int or None
+    test_size : float or None
         Passed to :func:`sklearn.model_selection.train_test_split`; None keeps
         every example in ``train``.
     random_state : int or None

@@ -1,0 +1,301 @@
+"""TensorFlow Datasets: whole splits as arrays (:func:`load_tfds`) or a batched
+stream for sets too large for memory (:func:`tfds_stream`).
+
+Nothing is downloaded unless ``download=True``; a data set that is not prepared in
+``data_dir`` gives a :class:`DataError` that says how to prepare it elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vaekit.data._checks import as_images, check_same_shape, encode_labels
+from vaekit.data.containers import ArrayData, DataSplits
+from vaekit.data.errors import DataError
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+__all__ = ["BINARY_IMAGE_DATASETS", "load_tfds", "tfds_stream"]
+
+logger = logging.getLogger(__name__)
+
+#: Data sets whose uint8 images already hold 0/1 and must not be divided by 255.
+BINARY_IMAGE_DATASETS = frozenset({"binarized_mnist"})
+
+_BATCH = 1024
+
+
+def _import_tfds() -> Any:
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as err:
+        raise ImportError(
+            "loading TFDS data sets needs tensorflow-datasets: "
+            "pip install tensorflow-datasets"
+        ) from err
+    return tfds
+
+
+def _data_dir_text(data_dir: str | os.PathLike[str] | None) -> str:
+    if data_dir is not None:
+        return str(data_dir)
+    return os.environ.get("TFDS_DATA_DIR") or str(Path("~/tensorflow_datasets").expanduser())
+
+
+def _base_name(name: str) -> str:
+    """``"binarized_mnist:1.0.0"`` or ``"celeb_a/align"`` -> the dataset's own name."""
+    return re.split(r"[/:]", name, maxsplit=1)[0]
+
+
+def _how_to_prepare(name: str, where: str, *, offer_download: bool = True) -> str:
+    text = (
+        f"run `tfds build {_base_name(name)} --data_dir {where}` on a machine with "
+        f"internet access (then copy {where}/{_base_name(name)} here)"
+    )
+    return text + (", or pass download=True" if offer_download else "")
+
+
+def _open_split(
+    name: str,
+    split: str,
+    data_dir: str | os.PathLike[str] | None,
+    download: bool,
+    **load_kwargs: Any,
+) -> tuple[tf.data.Dataset, Any]:
+    """``tfds.load`` one split, turning its failures into :class:`DataError`."""
+    tfds = _import_tfds()
+    where = _data_dir_text(data_dir)
+    try:
+        return tfds.load(
+            name,
+            split=split,
+            data_dir=None if data_dir is None else os.fspath(data_dir),
+            download=download,
+            as_supervised=False,
+            with_info=True,
+            **load_kwargs,
+        )
+    except tfds.core.DatasetNotFoundError as err:
+        raise DataError(
+            f"dataset {name} is neither a registered TFDS data set nor prepared in "
+            f"data_dir {where}; check the name against tfds.list_builders() and the "
+            "data_dir"
+        ) from err
+    except AssertionError as err:  # how tfds reports that the prepared files are absent
+        raise DataError(
+            f"dataset {name} is not prepared in data_dir {where}; "
+            + _how_to_prepare(name, where)
+        ) from err
+    except ValueError as err:  # e.g. an unknown split name
+        raise DataError(f"dataset {name}, split {split!r} in data_dir {where}: {err}") from err
+    except OSError as err:
+        if download:
+            raise DataError(
+                f"dataset {name}: download into {where} failed ({err}); instead "
+                + _how_to_prepare(name, where, offer_download=False)
+            ) from err
+        raise DataError(f"dataset {name} in data_dir {where}: cannot read ({err})") from err
+
+
+def _check_keys(name: str, info: Any, image_key: str) -> list[str]:
+    keys = list(info.features.keys())
+    if image_key not in keys:
+        raise DataError(
+            f"dataset {name} has no feature {image_key!r}; its features are {keys}; "
+            "pass image_key=..."
+        )
+    return keys
+
+
+def _to_unit_images(images: np.ndarray, name: str, where: str) -> np.ndarray:
+    if _base_name(name) in BINARY_IMAGE_DATASETS and images.dtype == np.uint8:
+        if images.size and images.max() > 1:
+            raise DataError(
+                f"{where}: {_base_name(name)} should hold 0/1 pixels, found values up "
+                f"to {int(images.max())}"
+            )
+        images = images.astype(np.float32)
+    return as_images(images, where)
+
+
+def load_tfds(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    split_train: str = "train",
+    split_test: str | None = "test",
+    image_key: str = "image",
+    label_key: str | None = "label",
+    download: bool = False,
+    max_examples: int | None = None,
+) -> DataSplits:
+    """Load a TensorFlow Datasets image data set into arrays.
+
+    Parameters
+    ----------
+    name : str
+        TFDS name, e.g. ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``,
+        ``"binarized_mnist"``, ``"celeb_a"`` (optionally with ``:version``).
+    data_dir : str or path-like, optional
+        TFDS data folder; by default ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``.
+    split_train : str, default="train"
+        Split (or TFDS slice such as ``"train[:10%]"``) loaded as ``train``.
+    split_test : str or None, default="test"
+        Split loaded as ``test``; None loads no test split.
+    image_key : str, default="image"
+        Feature holding the images.
+    label_key : str or None, default="label"
+        Feature holding class labels. When None, or when the data set has no such
+        feature (``binarized_mnist``, ``celeb_a``), every example is unlabeled.
+    download : bool, default=False
+        Download and prepare the data set if it is not in ``data_dir``.
+    max_examples : int, optional
+        Load at most this many examples per split (the first ones).
+
+    Returns
+    -------
+    DataSplits
+        float32 images ``(N, H, W, C)`` in [0, 1] (uint8 divided by 255, except
+        ``binarized_mnist`` whose 0/1 pixels are kept); ``class_names`` from the
+        label feature's names.
+
+    Raises
+    ------
+    DataError
+        If the data set is unknown, not prepared (and ``download`` is False), the
+        download fails, a split is unknown or empty, ``image_key`` is missing, or
+        images vary in size.
+    ValueError
+        If ``max_examples`` is not a positive integer.
+    """
+    if max_examples is not None and (int(max_examples) != max_examples or max_examples < 1):
+        raise ValueError(f"max_examples must be a positive integer, got {max_examples!r}")
+    tfds = _import_tfds()
+    splits = [split_train] + ([split_test] if split_test is not None else [])
+    wheres, images, labels = [], [], []
+    info = None
+    with_labels = False
+    for split in splits:
+        request = split if max_examples is None else f"{split}[:{int(max_examples)}]"
+        ds, info = _open_split(name, request, data_dir, download)
+        keys = _check_keys(name, info, image_key)
+        with_labels = label_key is not None and label_key in keys
+        where = f"dataset {name}, split {request!r}"
+        if label_key is not None and not with_labels:
+            logger.info(
+                "%s has no %r feature (features: %s); all examples unlabeled",
+                where, label_key, keys,
+            )
+        shape = ds.element_spec[image_key].shape
+        if not shape.is_fully_defined():
+            raise DataError(
+                f"{where}: images vary in size (shape {shape}); load_tfds needs one "
+                "size, so resize them with tfds_stream and a map, or pick another data set"
+            )
+        ds = ds.map(
+            (lambda ex: (ex[image_key], ex[label_key]))
+            if with_labels else (lambda ex: (ex[image_key],))
+        )
+        batches = list(tfds.as_numpy(ds.batch(_BATCH)))
+        if not batches:
+            raise DataError(f"{where}: the split holds no examples")
+        images.append(_to_unit_images(np.concatenate([b[0] for b in batches]), name, where))
+        labels.append(np.concatenate([b[1] for b in batches]) if with_labels else None)
+        wheres.append(where)
+    check_same_shape(images, wheres)
+
+    class_names = None
+    if with_labels:
+        feature = info.features[label_key]
+        names = getattr(feature, "names", None)
+        if names:
+            class_names = list(names)
+            encoded = [np.asarray(y, dtype=np.int64) for y in labels]
+        else:
+            encoded, class_names = encode_labels(labels, wheres, minus_one_unlabeled=True)
+    else:
+        encoded = [np.full(len(x), -1, dtype=np.int64) for x in images]
+    source = f"TFDS {name} in {_data_dir_text(data_dir)}"
+    arrays = [ArrayData(x, y, class_names, source) for x, y in zip(images, encoded)]
+    return DataSplits(
+        train=arrays[0], test=arrays[1] if len(arrays) > 1 else None, name=name
+    )
+
+
+def tfds_stream(
+    name: str,
+    split: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    batch_size: int = 128,
+    shuffle_buffer: int = 10000,
+    seed: int = 0,
+    download: bool = False,
+    image_key: str = "image",
+) -> tf.data.Dataset:
+    """Stream float32 image batches from a TFDS split without loading it whole.
+
+    Parameters
+    ----------
+    name : str
+        TFDS name, e.g. ``"celeb_a"``.
+    split : str
+        Split or slice, e.g. ``"train"`` or ``"train[:10%]"``.
+    data_dir : str or path-like, optional
+        TFDS data folder; by default ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``.
+    batch_size : int, default=128
+        Images per batch (the last batch may be smaller).
+    shuffle_buffer : int, default=10000
+        Size of the shuffle buffer; 0 keeps the file order and does not shuffle.
+    seed : int, default=0
+        Seed of the file and buffer shuffles.
+    download : bool, default=False
+        Download and prepare the data set if it is not in ``data_dir``.
+    image_key : str, default="image"
+        Feature holding the images.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of float32 images ``(B, H, W, C)`` in [0, 1] (uint8 divided by
+        255, ``binarized_mnist`` kept as 0/1).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_tfds`.
+    ValueError
+        If ``batch_size`` < 1 or ``shuffle_buffer`` < 0.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if shuffle_buffer < 0:
+        raise ValueError(f"shuffle_buffer must be >= 0, got {shuffle_buffer}")
+    tfds = _import_tfds()
+    import tensorflow as tf
+
+    ds, info = _open_split(
+        name, split, data_dir, download,
+        shuffle_files=shuffle_buffer > 0,
+        read_config=tfds.ReadConfig(shuffle_seed=seed),
+    )
+    _check_keys(name, info, image_key)
+    spec = ds.element_spec[image_key]
+    divide = spec.dtype == tf.uint8 and _base_name(name) not in BINARY_IMAGE_DATASETS
+    add_channel = spec.shape.rank == 2
+
+    def to_float(example: dict[str, tf.Tensor]) -> tf.Tensor:
+        image = tf.cast(example[image_key], tf.float32)
+        if divide:
+            image = image / 255.0
+        return image[..., tf.newaxis] if add_channel else image
+
+    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    if shuffle_buffer:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
