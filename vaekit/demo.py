@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m vaekit.demo",
         description="Semi-supervised digits: vaekit against scikit-learn baselines.",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the labelled draw and training")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the labelled draw and of training")
     parser.add_argument("--per-class", type=int, default=10, help="labels per class (default 10)")
     args = parser.parse_args(argv)
 
