@@ -52,7 +52,11 @@ class SemiSupervisedClassifier(keras.Model):
       learned while the encoder adapts to the labels,
     * ``pseudo_label_weight`` x the cross-entropy between the confident
       (>= ``confidence``) predictions on the weak view and the predictions on
-      a strongly augmented view of the same rows.
+      a strongly augmented view of the same rows,
+    * ``label_propagation_weight`` x the confidence-weighted cross-entropy
+      between soft targets from label propagation on the latent means and the
+      predictions on the strongly augmented view (when the batches carry
+      such targets, see :class:`vaekit.semi_supervised.JointBatches`).
 
     Parameters
     ----------
@@ -72,6 +76,8 @@ class SemiSupervisedClassifier(keras.Model):
         Reconstruction loss of the VAE.
     alpha, pseudo_label_weight, confidence, augment, mixup, classify_from
         See :class:`vaekit.config.FinetuneConfig`.
+    label_propagation_weight : float, default=1.0
+        Weight of the label-propagation loss (used only with soft targets).
     class_weights : list of float, optional
         Weight of each class in the labelled loss.
     seed : int, default=0
@@ -85,7 +91,8 @@ class SemiSupervisedClassifier(keras.Model):
                  reconstruction: str = "bce", alpha: float = 1e-3,
                  pseudo_label_weight: float = 1.0, confidence: float = 0.95,
                  augment: str = "auto", mixup: float = 0.5, classify_from: str = "mean",
-                 class_weights=None, seed: int = 0, **kwargs) -> None:
+                 class_weights=None, label_propagation_weight: float = 1.0,
+                 seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         if len(encoder.outputs) != 2:
             raise ValueError(
@@ -115,6 +122,7 @@ class SemiSupervisedClassifier(keras.Model):
                 f"class_weights has {len(self.class_weights)} entries for "
                 f"{self.n_classes} classes."
             )
+        self.label_propagation_weight = float(label_propagation_weight)
         self.seed = int(seed)
         self.sample_shape = tuple(encoder.inputs[0].shape[1:])
         self.augmenter = Augmenter(self.sample_shape, augment, seed=self.seed)
@@ -126,7 +134,7 @@ class SemiSupervisedClassifier(keras.Model):
         self.trackers = {
             name: keras.metrics.Mean(name=name)
             for name in ("classification_loss", "vae_loss", "pseudo_label_loss",
-                         "confident_fraction", "accuracy")
+                         "propagation_loss", "confident_fraction", "accuracy")
         }
 
     # ---------------------------------------------------------------- forward
@@ -167,11 +175,11 @@ class SemiSupervisedClassifier(keras.Model):
         z = self.sampling([z_mean, z_log_var], training=training)
         features = z if self.classify_from == "sample" else z_mean
         probabilities = self.head(features, training=training)
-        split = [n_lab, n_lab + n_unl]
-        p_lab, p_weak, p_strong = ops.split(probabilities, split, axis=0)
-        _, z_weak, _ = ops.split(z, split, axis=0)
-        _, mean_weak, _ = ops.split(z_mean, split, axis=0)
-        _, log_var_weak, _ = ops.split(z_log_var, split, axis=0)
+        end_weak = n_lab + n_unl
+        p_lab, p_weak, p_strong = (probabilities[:n_lab], probabilities[n_lab:end_weak],
+                                   probabilities[end_weak:])
+        z_weak = z[n_lab:end_weak]
+        mean_weak, log_var_weak = z_mean[n_lab:end_weak], z_log_var[n_lab:end_weak]
         return {
             "p_labelled": p_lab, "p_weak": p_weak, "p_strong": p_strong,
             "x_weak": weak, "x_hat": self.decoder(z_weak, training=training),
@@ -184,6 +192,9 @@ class SemiSupervisedClassifier(keras.Model):
         return -ops.sum(targets * ops.log(ops.clip(probabilities, 1e-7, 1.0)), axis=-1)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        soft_targets = None
+        if isinstance(y, (tuple, list)):
+            y, soft_targets, soft_weights = y
         y = ops.cast(ops.reshape(y, (-1,)), "int32")
         one_hot = ops.one_hot(y, self.n_classes)
         if not isinstance(y_pred, dict):  # evaluation on labelled data
@@ -207,6 +218,13 @@ class SemiSupervisedClassifier(keras.Model):
         pseudo_loss = ops.mean(confident * self._cross_entropy(pseudo, y_pred["p_strong"]))
 
         total = classification + self.alpha * vae + self.pseudo_label_weight * pseudo_loss
+        if soft_targets is not None:
+            soft_targets = ops.cast(soft_targets, weak.dtype)
+            soft_weights = ops.cast(ops.reshape(soft_weights, (-1,)), weak.dtype)
+            propagation = ops.mean(
+                soft_weights * self._cross_entropy(soft_targets, y_pred["p_strong"]))
+            total = total + self.label_propagation_weight * propagation
+            self.trackers["propagation_loss"].update_state(propagation)
         self.trackers["classification_loss"].update_state(classification)
         self.trackers["vae_loss"].update_state(vae)
         self.trackers["pseudo_label_loss"].update_state(pseudo_loss)
@@ -258,7 +276,7 @@ class SemiSupervisedClassifier(keras.Model):
             "alpha": self.alpha, "pseudo_label_weight": self.pseudo_label_weight,
             "confidence": self.confidence, "augment": self.augment, "mixup": self.mixup,
             "classify_from": self.classify_from, "class_weights": self.class_weights,
-            "seed": self.seed,
+            "label_propagation_weight": self.label_propagation_weight, "seed": self.seed,
         })
         return config
 

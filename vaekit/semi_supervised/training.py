@@ -14,6 +14,7 @@ from vaekit.models.factory import build_vae
 from vaekit.models.vae import VAE
 from vaekit.semi_supervised.classifier import SemiSupervisedClassifier
 from vaekit.semi_supervised.labels import UNLABELED, check_semi_supervised_labels
+from vaekit.semi_supervised.propagation import LabelPropagationRefresh, propagate_labels
 from vaekit.training.callbacks import StopOnNonFiniteLoss
 from vaekit.training.seeding import seed_everything
 
@@ -63,6 +64,9 @@ def pretrain_vae(x, config: PretrainConfig | None = None, *, seed: int = 0,
             seed=seed, **config.resolved_architecture_options(),
         )
     epochs = config.resolved_epochs(len(x))
+    passes = config.resolved_passes(len(x))
+    if passes > 1:  # several passes an epoch: each row appears `passes` times
+        x = np.concatenate([x] * passes, axis=0)
     history = vae.fit(x, epochs=epochs, batch_size=config.batch_size, verbose=verbose,
                       callbacks=callbacks, initial_epoch=initial_epoch, shuffle=True)
     return vae, history.history
@@ -71,25 +75,48 @@ def pretrain_vae(x, config: PretrainConfig | None = None, *, seed: int = 0,
 class JointBatches(keras.utils.PyDataset):
     """Batches of ``((x_labelled, x_unlabeled), y_labelled)`` for joint fine-tuning.
 
-    An epoch is one pass over the unlabeled pool in a seeded random order; each
-    step also draws ``labelled_batch_size`` labelled rows (without replacement
-    within the step). Every draw is a function of ``(seed, epoch, step)``, so
-    an interrupted run resumes with the same batches.
+    An epoch is ``passes`` passes over the unlabeled pool, each in a seeded
+    random order; each step also draws ``labelled_batch_size`` labelled rows
+    (without replacement within the step). Every draw is a function of
+    ``(seed, epoch, step)``, so an interrupted run resumes with the same
+    batches.
+
+    With soft ``targets`` (from label propagation), batches are
+    ``((x_labelled, x_unlabeled), (y_labelled, targets_unlabeled,
+    weights_unlabeled))``; :meth:`set_targets` replaces them in place.
     """
 
     def __init__(self, x, y, labelled_index, batch_size: int, labelled_batch_size: int,
-                 seed: int) -> None:
+                 seed: int, *, passes: int = 1, targets=None, target_weights=None) -> None:
         super().__init__()
         self.x, self.y = x, y
         self.labelled_index = np.asarray(labelled_index)
         self.batch_size = int(batch_size)
         self.labelled_batch_size = min(int(labelled_batch_size), len(self.labelled_index))
         self.seed = int(seed)
+        self.passes = int(passes)
+        self.targets = self.target_weights = None
+        if targets is not None:
+            self.set_targets(targets, target_weights)
         self.epoch = 0
         self._order = self._epoch_order(0)
 
+    def set_targets(self, targets, weights) -> None:
+        """Soft targets ``(n, K)`` and their weights ``(n,)`` for every row of ``x``."""
+        targets = np.asarray(targets, dtype="float32")
+        weights = np.asarray(weights, dtype="float32")
+        if targets.shape[0] != len(self.x) or weights.shape != (len(self.x),):
+            raise ValueError(
+                f"targets must have shape ({len(self.x)}, K) and weights ({len(self.x)},), "
+                f"got {targets.shape} and {weights.shape}."
+            )
+        self.targets, self.target_weights = targets, weights
+
     def _epoch_order(self, epoch: int) -> np.ndarray:
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        return np.concatenate([
+            np.random.default_rng([self.seed, epoch, k] if k else [self.seed, epoch])
+            .permutation(len(self.x)) for k in range(self.passes)
+        ])
 
     def set_epoch(self, epoch: int) -> None:
         """Position the batch order at ``epoch`` (used when resuming)."""
@@ -97,13 +124,18 @@ class JointBatches(keras.utils.PyDataset):
         self._order = self._epoch_order(epoch)
 
     def __len__(self) -> int:
-        return len(self.x) // self.batch_size
+        return self.passes * (len(self.x) // self.batch_size)
 
     def __getitem__(self, step: int):
-        rows = self._order[step * self.batch_size:(step + 1) * self.batch_size]
+        per_pass = len(self.x) // self.batch_size
+        start = (step // per_pass) * len(self.x) + (step % per_pass) * self.batch_size
+        rows = self._order[start:start + self.batch_size]
         rng = np.random.default_rng([self.seed, self.epoch, step, 1])
         picked = rng.choice(self.labelled_index, self.labelled_batch_size, replace=False)
-        return (self.x[picked], self.x[rows]), self.y[picked]
+        if self.targets is None:
+            return (self.x[picked], self.x[rows]), self.y[picked]
+        return ((self.x[picked], self.x[rows]),
+                (self.y[picked], self.targets[rows], self.target_weights[rows]))
 
     def on_epoch_end(self) -> None:
         self.set_epoch(self.epoch + 1)
@@ -216,16 +248,33 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
         confidence=config.confidence, augment=config.augment, mixup=config.mixup,
         classify_from=config.classify_from,
         class_weights=_class_weights(config.class_weight, y[train_rows], n_classes),
+        label_propagation_weight=config.label_propagation_weight,
         seed=seed,
     )
     batches = JointBatches(x, y, train_rows, config.batch_size,
-                           config.labelled_batch_size, seed)
+                           config.labelled_batch_size, seed,
+                           passes=config.resolved_passes(len(x)))
     epochs = config.resolved_epochs(len(x))
+    propagation = None
+    if config.uses_label_propagation(len(x)):
+        y_spread = np.full_like(y, UNLABELED)
+        y_spread[train_rows] = y[train_rows]
+        batches.set_targets(*propagate_labels(
+            vae.encode(x), y_spread, n_classes, config.label_propagation_neighbors))
+        propagation = LabelPropagationRefresh(
+            batches, y_spread, n_classes,
+            every=max(1, epochs // config.label_propagation_refreshes),
+            neighbors=config.label_propagation_neighbors)
+    elif config.label_propagation_weight > 0:
+        logger.info("Label propagation skipped: %d rows > label_propagation_max_rows=%d.",
+                    len(x), config.label_propagation_max_rows)
     ema = config.resolved_ema_momentum(epochs * len(batches))
     model.compile(optimizer=keras.optimizers.Adam(
         learning_rate=config.learning_rate, use_ema=ema > 0, ema_momentum=ema or 0.99,
     ))
     all_callbacks = [StopOnNonFiniteLoss()]
+    if propagation is not None:
+        all_callbacks.append(propagation)
     if config.freeze_encoder_epochs:
         all_callbacks.append(EncoderFreeze(config.freeze_encoder_epochs))
     validation = None
