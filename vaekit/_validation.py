@@ -30,6 +30,31 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_non_negative_float(name: str, value, *, strict: bool = False) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the error message.
+    value : object
+        The value given by the user.
+    strict : bool, default=False
+        Require ``value > 0`` instead of ``value >= 0``.
+
+    Returns
+    -------
+    float
+    """
+    bound = "> 0" if strict else ">= 0"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number {bound}, got {value!r}.")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (strict and value == 0):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value}.")
+    return value
+
+
 def check_shape(name: str, shape) -> tuple[int, ...]:
     """Validate a per-sample shape such as ``(28, 28, 1)`` or ``(64,)``.
 
@@ -46,7 +71,7 @@ def check_shape(name: str, shape) -> tuple[int, ...]:
     """
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (int(shape),)
-    if not isinstance(shape, Sequence) or len(shape) == 0:
+    if not isinstance(shape, Sequence) or isinstance(shape, (str, bytes)) or len(shape) == 0:
         raise TypeError(
             f"{name} must be a non-empty tuple of positive integers such as (28, 28, 1), "
             f"got {shape!r}."

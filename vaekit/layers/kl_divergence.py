@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from vaekit._validation import check_non_negative_float
+
 
 @keras.saving.register_keras_serializable(package="vaekit")
 class KLDivergence(keras.layers.Layer):
@@ -48,12 +50,8 @@ class KLDivergence(keras.layers.Layer):
 
     def __init__(self, beta: float = 1.0, free_bits: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
-        beta = float(beta)
-        free_bits = float(free_bits)
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0, got {beta}.")
-        if free_bits < 0:
-            raise ValueError(f"free_bits must be >= 0 nats, got {free_bits}.")
+        beta = check_non_negative_float("beta", beta)
+        free_bits = check_non_negative_float("free_bits", free_bits)
         self._initial_beta = beta
         self.free_bits = free_bits
         self.beta = self.add_weight(

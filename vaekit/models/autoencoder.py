@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import keras
-from keras import ops
 
 from vaekit.models.base import LatentModel
 
@@ -42,10 +41,8 @@ class AutoEncoder(LatentModel):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = self._mean_reconstruction(x, y, y_pred, sample_weight)
-        self.reconstruction_tracker.update_state(reconstruction)
-        if self.losses:
-            return reconstruction + ops.sum(self.losses)
-        return reconstruction
+        self._track(self.reconstruction_tracker, reconstruction, y_pred)
+        return reconstruction + self._added_losses(reconstruction.dtype)
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
         return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from vaekit._validation import check_positive_int, check_shape
+from vaekit._validation import check_non_negative_float, check_positive_int, check_shape
 from vaekit.builders.registry import get_architecture
 from vaekit.losses import OUTPUT_ACTIVATIONS, get_reconstruction_loss
 from vaekit.models.autoencoder import AutoEncoder
@@ -25,8 +25,6 @@ def _build_parts(input_shape, latent_dim, architecture, reconstruction, options)
 
 
 def _compile(model: keras.Model, learning_rate: float, jit_compile) -> keras.Model:
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}.")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         jit_compile=jit_compile,
@@ -88,6 +86,10 @@ def build_vae(
     >>> vae.latent_dim
     8
     """
+    # Scalar settings are checked before any layer is built, so a typo fails at once.
+    learning_rate = check_non_negative_float("learning_rate", learning_rate, strict=True)
+    check_non_negative_float("beta", beta)
+    check_non_negative_float("free_bits", free_bits)
     encoder, decoder = _build_parts(
         input_shape, latent_dim, architecture, reconstruction, architecture_options
     )
@@ -130,6 +132,7 @@ def build_autoencoder(
     AutoEncoder
         Compiled with Adam.
     """
+    learning_rate = check_non_negative_float("learning_rate", learning_rate, strict=True)
     encoder, decoder = _build_parts(
         input_shape, latent_dim, architecture, reconstruction, architecture_options
     )

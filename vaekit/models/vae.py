@@ -76,9 +76,9 @@ class VAE(LatentModel):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = self._mean_reconstruction(x, y, y_pred, sample_weight)
-        kl = ops.sum(self.losses) if self.losses else ops.zeros((), reconstruction.dtype)
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
+        kl = self._added_losses(reconstruction.dtype)
+        self._track(self.reconstruction_tracker, reconstruction, y_pred)
+        self._track(self.kl_tracker, kl, y_pred)
         return reconstruction + kl
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:

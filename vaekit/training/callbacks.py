@@ -7,6 +7,8 @@ import math
 
 import keras
 
+from vaekit._validation import check_non_negative_float, check_positive_int
+
 logger = logging.getLogger(__name__)
 
 
@@ -73,12 +75,10 @@ class BetaWarmup(keras.callbacks.Callback):
 
     def __init__(self, kl_layer, epochs: int, start: float = 0.0, stop: float = 1.0):
         super().__init__()
-        if epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {epochs}.")
         self.kl_layer = kl_layer
-        self.epochs = int(epochs)
-        self.start = float(start)
-        self.stop = float(stop)
+        self.epochs = check_positive_int("epochs", epochs)
+        self.start = check_non_negative_float("start", start)
+        self.stop = check_non_negative_float("stop", stop)
 
     def beta_at(self, epoch: int) -> float:
         """The value of ``beta`` used during ``epoch`` (0-based)."""
