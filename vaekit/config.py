@@ -218,8 +218,8 @@ class FinetuneConfig:
         2018); 0 disables it.
     ema_momentum : float or None
         Momentum of the exponential moving average of the weights that the
-        final model uses; ``None`` picks 0.999 for long runs (>= 10,000 steps)
-        and 0.99 otherwise; 0 disables averaging.
+        final model uses; ``None`` scales it with the run's length (see
+        :meth:`resolved_ema_momentum`); 0 disables averaging.
     head_units : tuple of int
         Hidden layers of the classifier head; ``()`` is a linear softmax head.
     classify_from : str
