@@ -5,6 +5,7 @@ saved load with plain :func:`keras.models.load_model`.
 """
 
 from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.estimators import VAEClassifier, VAETransformer
 from vaekit.layers import KLDivergence, Sampling
 from vaekit.models import VAE, AutoEncoder, build_autoencoder, build_vae
 from vaekit.semi_supervised import (
@@ -30,6 +31,8 @@ __all__ = [
     "Sampling",
     "StopOnNonFiniteLoss",
     "TrainingDivergedError",
+    "VAEClassifier",
+    "VAETransformer",
     "build_autoencoder",
     "build_vae",
     "finetune",
