@@ -30,6 +30,7 @@ setup(
         "pandas>=2.1",
         "matplotlib>=3.8",
         "pyyaml>=6.0",
+        "tensorboard>=2.18",
     ],
     extras_require={
         "jax": ["jax>=0.4.30"],

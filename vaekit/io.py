@@ -1,0 +1,302 @@
+"""Atomic file writes: every file is written under a temporary name, then renamed.
+
+A process killed at any moment (``SIGKILL`` included) leaves either the old file,
+the new file, or no file at the destination, never a half-written one. The
+temporary files sit next to their destination (so the rename stays on one file
+system) and are named ``.<name>.tmp-<random><suffix>``; a killed writer may
+leave one behind, and :func:`remove_stale_temporaries` clears them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "TEMPORARY_MARKER",
+    "atomic_path",
+    "dump_yaml",
+    "remove_stale_temporaries",
+    "save_keras_model",
+    "write_bytes",
+    "write_csv",
+    "write_json",
+    "write_text",
+    "write_yaml",
+]
+
+#: Part of the name of every temporary file made by :func:`atomic_path`.
+TEMPORARY_MARKER = ".tmp-"
+
+
+def _full_suffix(path: Path) -> str:
+    # ".weights.h5" and ".keras" must survive: Keras checks the ending of the name.
+    return "".join(path.suffixes[-2:]) if path.name.endswith(".weights.h5") else path.suffix
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path to write to; rename it to ``path`` if the block succeeds.
+
+    The temporary file is in the destination folder and keeps the destination's
+    suffix, so writers that check the file ending (``keras.Model.save`` wants
+    ``.keras``, matplotlib picks the format from it) work unchanged. If the block
+    raises, the temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The final destination. Its parent folders are created.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+
+    Examples
+    --------
+    >>> with atomic_path("out/model.keras") as tmp:  # doctest: +SKIP
+    ...     model.save(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{path.name}{TEMPORARY_MARKER}", suffix=_full_suffix(path), dir=path.parent
+    )
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.chmod(tmp, _file_mode())  # mkstemp makes 0600; give the usual umask mode
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@functools.lru_cache(maxsize=1)
+def _file_mode() -> int:
+    """Mode of a newly created file under the process umask (0o644 for umask 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    data : bytes
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    text : str
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write ``obj`` as indented JSON to ``path`` atomically.
+
+    NumPy scalars and arrays are converted to Python numbers and lists.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    obj : object
+        JSON-serialisable data.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    return write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # NumPy scalar or array
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write a {type(value).__name__} to JSON: {value!r}")
+
+
+def write_csv(
+    path: str | os.PathLike[str],
+    rows: Sequence[Mapping[str, Any]],
+    fieldnames: Sequence[str] | None = None,
+) -> Path:
+    """Write ``rows`` (one mapping per row) as CSV with a header, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    rows : sequence of mapping
+        The rows; missing cells are written empty.
+    fieldnames : sequence of str, optional
+        Column order; by default the keys in order of first appearance.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    if fieldnames is None:
+        fieldnames = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: row.get(key, "") for key in fieldnames})
+    return write_text(path, buffer.getvalue())
+
+
+def write_yaml(path: str | os.PathLike[str], obj: Any, header: str = "") -> Path:
+    """Write ``obj`` as block-style YAML to ``path`` atomically, keys in given order.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    obj : object
+        Plain data (dicts, lists, numbers, strings, None).
+    header : str, default=""
+        Comment lines put before the document (each gets a ``# `` prefix).
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    text = dump_yaml(obj)
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return write_text(path, comment + text)
+
+
+def dump_yaml(obj: Any) -> str:
+    """``obj`` as YAML text: block-style mappings, lists of scalars on one line, keys in order.
+
+    Parameters
+    ----------
+    obj : object
+        Plain data (dicts, lists, numbers, strings, None).
+
+    Returns
+    -------
+    str
+    """
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper, data):
+        flat = all(not isinstance(item, (dict, list, tuple)) for item in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+    _Dumper.add_representer(list, represent_list)
+    _Dumper.add_representer(tuple, represent_list)
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=100)
+
+
+def save_keras_model(model, path: str | os.PathLike[str]) -> Path:
+    """Save a Keras model as a ``.keras`` file atomically.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to save.
+    path : str or path-like
+        Destination; must end in ``.keras``.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"a Keras model file must end in .keras, got {path.name!r}")
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+    return path
+
+
+def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files and folders that a killed writer left under ``directory``.
+
+    Only entries whose name starts with a dot and contains :data:`TEMPORARY_MARKER`
+    (the names :func:`atomic_path` makes, and staging folders named the same way)
+    are removed.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Folder searched recursively; a missing folder is fine.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files and folders removed.
+    """
+    import shutil
+
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    removed = []
+    for candidate in sorted(root.rglob(f".*{TEMPORARY_MARKER}*")):
+        if any(parent in removed for parent in candidate.parents):
+            continue
+        if candidate.is_dir():
+            shutil.rmtree(candidate)
+        elif candidate.exists():
+            candidate.unlink()
+        else:
+            continue
+        removed.append(candidate)
+    return removed

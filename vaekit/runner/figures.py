@@ -1,0 +1,194 @@
+"""The generate stage's figures, drawn from a run's models and results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from vaekit.runner.run import Runner
+
+__all__ = ["FIGURES", "draw_figures"]
+
+#: Captions used by the report, one per figure name.
+CAPTIONS = {
+    "latent_space": "Test samples in the latent space (two principal components of the "
+                    "latent means when it has more than two dimensions), coloured by class. "
+                    "The VAE's KL term packs codes around the prior; compare how cleanly "
+                    "the classes separate.",
+    "reconstructions": "Test inputs (top row) and their reconstructions from the latent "
+                       "mean.",
+    "samples": "New samples: latent codes drawn from the standard normal prior, decoded.",
+    "interpolation": "Decoded points on the straight line between the latent codes of two "
+                     "test inputs (the inputs themselves at both ends).",
+    "learning_curves": "Per-epoch losses of pretraining and fine-tuning (dashed, right "
+                       "axis: accuracy and the share of confident pseudo-labels).",
+    "accuracy_vs_labels": "Test accuracy against the number of labelled training examples, "
+                          "mean and standard deviation over seeds, with the baselines on the "
+                          "same labelled rows.",
+}
+_N_RECONSTRUCTIONS = 10
+_N_SAMPLES = 32
+_N_PAIRS = 4
+_STEPS = 10
+_MAX_CURVES = 4
+
+
+class _Context:
+    """What the figure functions share: the runner, the evaluation rows, a seeded RNG."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        data = runner.data
+        self.x = data.x_test if data.x_test is not None else data.x_train
+        self.y = data.y_test if data.y_test is not None else data.y_train
+        self.rng = np.random.default_rng(runner.pipeline.seed)
+        self.models = ["vae"] + (["autoencoder"] if runner.pipeline.autoencoder else [])
+
+    def spread_rows(self, n: int) -> np.ndarray:
+        """``n`` evaluation rows, cycling through the classes when there are labels."""
+        classes = np.unique(self.y[self.y >= 0])
+        if classes.size == 0:
+            return np.sort(self.rng.choice(len(self.x), min(n, len(self.x)), replace=False))
+        shuffled = [self.rng.permutation(np.flatnonzero(self.y == c)) for c in classes]
+        n = min(n, int(np.sum(self.y >= 0)))
+        picked, round_ = [], 0
+        while len(picked) < n:
+            picked.extend(int(rows[round_]) for rows in shuffled if round_ < len(rows))
+            round_ += 1
+        return np.asarray(picked[:n])
+
+
+def _latent_space(ctx: _Context):
+    from vaekit.plotting import latent_space
+
+    runner = ctx.runner
+    n = min(runner.pipeline.outputs.latent_points, len(ctx.x))
+    rows = np.sort(ctx.rng.choice(len(ctx.x), n, replace=False))
+    names = {"vae": "VAE (pretrained)", "autoencoder": "AutoEncoder (pretrained)"}
+    embeddings = {names[m]: runner.model(m).encode(ctx.x[rows]) for m in ctx.models}
+    experiments = runner.experiments()
+    if experiments:
+        count = max((c for c, _ in experiments), key=lambda c: c.per_class or c.n_labels)
+        seed = runner.pipeline.finetune.seeds[0]
+        path = runner.layout.classifier(count, seed)
+        if path.is_file():
+            import keras
+
+            classifier = keras.saving.load_model(path)
+            embeddings[f"VAE fine-tuned ({count}, seed {seed})"] = classifier.encode(ctx.x[rows])
+    split = "test" if runner.data.x_test is not None else "training"
+    return latent_space(embeddings, ctx.y[rows], runner.data.class_names,
+                        title=f"Latent space of {n} {split} samples", seed=runner.pipeline.seed)
+
+
+def _reconstructions(ctx: _Context):
+    from vaekit.plotting import reconstructions
+
+    x = ctx.x[ctx.spread_rows(_N_RECONSTRUCTIONS)]
+    names = {"vae": "VAE", "autoencoder": "AutoEncoder"}
+    return reconstructions(x, {names[m]: ctx.runner.model(m).reconstruct(x) for m in ctx.models},
+                           title="Inputs and their reconstructions")
+
+
+def _samples(ctx: _Context):
+    from vaekit.plotting import samples
+
+    generated = ctx.runner.model("vae").sample(_N_SAMPLES, seed=ctx.runner.pipeline.seed)
+    return samples(generated, title=f"{_N_SAMPLES} samples from the VAE's prior")
+
+
+def _interpolation(ctx: _Context):
+    from vaekit.plotting import interpolations
+
+    rows = ctx.spread_rows(2 * _N_PAIRS)
+    starts, ends = ctx.x[rows[0::2]], ctx.x[rows[1::2]]
+    vae = ctx.runner.model("vae")
+    paths = [vae.interpolate(a, b, steps=_STEPS) for a, b in zip(starts, ends)]
+    return interpolations(paths, starts, ends)
+
+
+def _learning_curves(ctx: _Context):
+    from vaekit.plotting import learning_curves
+
+    layout, histories = ctx.runner.layout, {}
+    for name, title in (("vae", "VAE pretraining"), ("autoencoder", "AutoEncoder pretraining")):
+        if layout.history(name).is_file():
+            histories[title] = json.loads(layout.history(name).read_text())
+    seen = []
+    for count, seed in ctx.runner.experiments():
+        path = layout.result("finetune", count, seed)
+        if count in seen or not path.is_file() or len(seen) >= _MAX_CURVES:
+            continue
+        seen.append(count)
+        histories[f"fine-tuning, {count}, seed {seed}"] = json.loads(path.read_text())["history"]
+    return learning_curves(histories) if histories else None
+
+
+def _accuracy_vs_labels(ctx: _Context):
+    from vaekit.plotting import accuracy_vs_labels
+    from vaekit.runner.evaluate import METHOD_LABELS, OWN_COLUMNS, method_columns
+
+    path = ctx.runner.layout.metrics_json
+    if not path.is_file():
+        return None
+    rows = json.loads(path.read_text())["experiments"]
+    if not rows:
+        return None
+    results: dict = {}
+    columns = method_columns(rows)
+    for column in columns:
+        label = METHOD_LABELS.get(column, column)
+        for row in rows:
+            score = row.get(column, row.get("baselines", {}).get(column))
+            if score is not None:
+                results.setdefault(label, {}).setdefault(row["n_labels"], []).append(score)
+    own = sum(1 for column in columns if column in OWN_COLUMNS)
+    return accuracy_vs_labels(results, highlight=METHOD_LABELS["accuracy"], baselines_from=own,
+                              title=f"{ctx.runner.pipeline.name}: test accuracy against "
+                                    "number of labels")
+
+
+#: Figure name -> function of the shared context returning a Figure (or None to skip).
+FIGURES: dict[str, Callable[[_Context], object]] = {
+    "latent_space": _latent_space,
+    "reconstructions": _reconstructions,
+    "samples": _samples,
+    "interpolation": _interpolation,
+    "learning_curves": _learning_curves,
+    "accuracy_vs_labels": _accuracy_vs_labels,
+}
+
+
+def draw_figures(runner: Runner) -> list[Path]:
+    """Draw every figure named in ``outputs.plots`` into ``plots/<name>.png``.
+
+    A figure whose inputs do not exist yet (accuracy against labels before
+    the evaluate stage) is skipped with a message.
+
+    Parameters
+    ----------
+    runner : Runner
+        An opened runner whose pretraining is done.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    from vaekit.plotting import save_figure
+
+    ctx = _Context(runner)
+    written = []
+    for name in runner.pipeline.outputs.plots:
+        figure = FIGURES[name](ctx)
+        if figure is None:
+            runner.echo(f"generate: {name} skipped (no results for it yet)")
+            continue
+        written.append(save_figure(figure, runner.layout.plot(name)))
+        runner.echo(f"generate: {runner.layout.plot(name)}")
+    return written

@@ -1,0 +1,132 @@
+"""``report.html``: one self-contained page (figures embedded as base64 PNG) per run."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+from vaekit.io import write_text
+from vaekit.runner.layout import RunLayout
+from vaekit.runner.schema import Pipeline
+
+__all__ = ["render_report", "write_report"]
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 1100px; color: #222; line-height: 1.45; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; }
+th { background: #f3f3f3; } table.scores td { text-align: right; }
+td.best { font-weight: bold; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9rem; margin-top: 0.3rem; }
+pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
+.muted { color: #666; }
+"""
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _percent(entry: dict | None) -> str:
+    if not entry:
+        return ""
+    if entry.get("n", 1) > 1:
+        return f"{100 * entry['mean']:.2f} &plusmn; {100 * entry['std']:.2f}"
+    return f"{100 * entry['mean']:.2f}"
+
+
+def _results_table(metrics: dict) -> str:
+    from vaekit.runner.evaluate import METHOD_LABELS
+
+    summary = metrics.get("summary") or []
+    if not summary:
+        return "<p class='muted'>No fine-tuning experiments in this pipeline.</p>"
+    methods = list(dict.fromkeys(m for row in summary for m in row["methods"]))
+    head = "".join(f"<th>{_esc(METHOD_LABELS.get(m, m))}</th>" for m in methods)
+    body = []
+    for row in summary:
+        best = max(methods, key=lambda m: row["methods"].get(m, {}).get("mean", -1.0))
+        cells = "".join(
+            f"<td{' class=best' if m == best else ''}>{_percent(row['methods'].get(m))}</td>"
+            for m in methods)
+        body.append(f"<tr><td>{_esc(row['n_labels'])}</td><td>{len(row['seeds'])}</td>"
+                    f"{cells}</tr>")
+    return ("<p>Test accuracy (%), mean &plusmn; standard deviation over seeds; the best "
+            "per row in bold.</p><table class=scores><tr><th>labels</th><th>seeds</th>"
+            f"{head}</tr>{''.join(body)}</table>")
+
+
+def _pretrain_table(metrics: dict) -> str:
+    rows = []
+    for name, entry in (metrics.get("pretrain") or {}).items():
+        final = ", ".join(f"{k} {v:.4g}" for k, v in entry.get("final", {}).items())
+        extra = []
+        if "elbo_mean" in entry:
+            extra.append(f"test ELBO {entry['elbo_mean']:.4g} nats")
+        if "active_units" in entry:
+            extra.append(f"{entry['active_units']} of {entry['latent_dim']} latent units active")
+        if "reconstruction_loss_mean" in entry:
+            extra.append(f"test reconstruction loss {entry['reconstruction_loss_mean']:.4g}")
+        rows.append(f"<tr><td>{_esc(name)}</td><td>{entry.get('epochs', '')}</td>"
+                    f"<td>{_esc(final)}</td><td>{_esc('; '.join(extra))}</td></tr>")
+    if not rows:
+        return ""
+    return ("<table><tr><th>model</th><th>epochs</th><th>last epoch</th><th>held-out</th>"
+            f"</tr>{''.join(rows)}</table>")
+
+
+def render_report(layout: RunLayout, pipeline: Pipeline) -> str:
+    """The HTML of a run's report, from the files in its folder.
+
+    Parameters
+    ----------
+    layout : RunLayout
+        The run's folder.
+    pipeline : Pipeline
+        Its pipeline (names, plot order).
+
+    Returns
+    -------
+    str
+    """
+    from vaekit.runner.figures import CAPTIONS
+
+    metrics = json.loads(layout.metrics_json.read_text()) if layout.metrics_json.is_file() \
+        else {}
+    data = metrics.get("data") or {}
+    parts = [f"<h1>vaekit run: {_esc(pipeline.name)}</h1>"]
+    if data:
+        parts.append(
+            f"<p class='muted'>Data: {_esc(data['source'])}; {data['n_train']} training rows "
+            f"({data['n_train_labelled']} labelled), {data['n_test']} test rows, samples of "
+            f"shape {_esc(tuple(data['input_shape']))}, {data['n_classes']} classes.</p>")
+    parts.append("<h2>Results</h2>" + _results_table(metrics))
+    parts.append("<h2>Pretraining</h2>" + (_pretrain_table(metrics)
+                                           or "<p class='muted'>Not evaluated yet.</p>"))
+    for name in pipeline.outputs.plots:
+        path = layout.plot(name)
+        if not path.is_file():
+            continue
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        title = name.replace("_", " ").capitalize()
+        parts.append(
+            f"<h2 id='{name}'>{_esc(title)}</h2><figure><img alt='{_esc(title)}' "
+            f"data-figure='{name}' src='data:image/png;base64,{encoded}'>"
+            f"<figcaption>{_esc(CAPTIONS.get(name, ''))}</figcaption></figure>")
+    pipeline_text = layout.pipeline.read_text(encoding="utf-8") if layout.pipeline.is_file() \
+        else ""
+    parts.append(f"<h2>Pipeline</h2><pre>{_esc(pipeline_text)}</pre>")
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>vaekit: {_esc(pipeline.name)}</title><style>{_STYLE}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+
+
+def write_report(layout: RunLayout, pipeline: Pipeline):
+    """Write ``report.html`` atomically and return its path."""
+    return write_text(layout.report, render_report(layout, pipeline))
