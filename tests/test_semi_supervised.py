@@ -159,10 +159,11 @@ def test_classifier_round_trips_through_a_keras_file(pretrained, digits, tmp_pat
     classifier.save(path)
     np.save(tmp_path / "x.npy", x[:20])
     expected = classifier.predict_proba(x[:20])
+    x_file, p_file = str(tmp_path / "x.npy"), str(tmp_path / "p.npy")
     code = (
-        "import numpy as np, keras, vaekit, sys\n"
+        "import numpy as np, keras, vaekit\n"
         f"m = keras.models.load_model({str(path)!r})\n"
-        f"np.save({str(tmp_path / 'p.npy')!r}, m.predict_proba(np.load({str(tmp_path / 'x.npy')!r})))\n"
+        f"np.save({p_file!r}, m.predict_proba(np.load({x_file!r})))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), expected, atol=1e-6)
