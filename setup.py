@@ -24,6 +24,9 @@ setup(
         "keras>=3.8",
         "tensorflow>=2.18",
         "tensorflow-datasets>=4.9",
+        # tensorflow-datasets imports importlib_resources when it builds or
+        # downloads a data set but does not declare it (4.9.10).
+        "importlib_resources>=6",
         "numpy>=1.26",
         "scipy>=1.11",
         "scikit-learn>=1.6",

@@ -740,6 +740,25 @@ def test_load_tfds_mocked_celeb_a_without_label_feature_is_unlabeled(tmp_path):
     np.testing.assert_array_equal(splits.test.y, [-1, -1])
 
 
+def test_load_tfds_image_size_resizes_celeb_a_while_reading(tmp_path):
+    tfds_mod = _tfds()
+    with tfds_mod.testing.mock_data(num_examples=2):
+        full = load_tfds("celeb_a", data_dir=tmp_path, split_test=None)
+        small = load_tfds("celeb_a", data_dir=tmp_path, split_test=None, image_size=[16, 12])
+    assert small.input_shape == (16, 12, 3)
+    assert small.train.x.dtype == np.float32
+    assert 0.0 <= small.train.x.min() and small.train.x.max() <= 1.0
+    # An antialiased downsize keeps each image's mean brightness (to rounding).
+    np.testing.assert_allclose(small.train.x.mean(axis=(1, 2, 3)),
+                               full.train.x.mean(axis=(1, 2, 3)), atol=0.01)
+
+
+@pytest.mark.parametrize("bad", [[64], [0, 8], [8.5, 8], "64x64", [True, 8]])
+def test_load_tfds_rejects_a_bad_image_size_before_loading(tmp_path, bad):
+    with pytest.raises(ValueError, match="image_size must be two positive integers"):
+        load_tfds("celeb_a", data_dir=tmp_path, image_size=bad)
+
+
 def test_load_tfds_missing_image_feature_lists_the_features(tmp_path):
     tfds_mod = _tfds()
     with tfds_mod.testing.mock_data(num_examples=2), pytest.raises(

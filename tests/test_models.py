@@ -369,6 +369,16 @@ def test_interpolate_needs_at_least_two_steps(trained):
         trained["vae"].interpolate(x[0], x[1], steps=1)
 
 
+@pytest.mark.parametrize(("x_a", "message"), [
+    (np.zeros(63), r"x_a must be one sample of shape \(64,\)"),
+    (np.zeros((2, 64)), r"got shape \(2, 64\)"),
+    (np.full(64, np.nan), "NaN"),
+])
+def test_interpolate_rejects_a_bad_sample_by_name(trained, x_a, message):
+    with pytest.raises(ValueError, match=message):
+        trained["vae"].interpolate(x_a, trained["x"][1])
+
+
 def test_conv_and_recurrent_models_keep_sample_shapes(digits, digits_sequences, tiny_options):
     images, _ = digits
     sequences, _ = digits_sequences

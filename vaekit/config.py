@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from vaekit._validation import check_positive_int
 
@@ -101,8 +102,33 @@ def _check_non_negative(name: str, value) -> None:
         raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
 
 
+class _Schedule:
+    """Automatic epochs and passes, shared by both stages' configs.
+
+    Subclasses are dataclasses with ``epochs``, ``batch_size`` and
+    ``passes_per_epoch`` fields, and set the class attributes ``_auto_steps``
+    and ``_auto_max_passes``.
+    """
+
+    _auto_steps: int
+    _auto_max_passes: int
+
+    def resolved_passes(self, n_rows: int) -> int:
+        """Passes over ``n_rows`` rows per epoch (resolves ``passes_per_epoch=None``)."""
+        if self.passes_per_epoch is not None:
+            return self.passes_per_epoch
+        return auto_passes(n_rows, self.batch_size)
+
+    def resolved_epochs(self, n_rows: int) -> int:
+        """Epochs to train on ``n_rows`` rows (resolves ``epochs=None``)."""
+        if self.epochs is not None:
+            return self.epochs
+        return auto_epochs(n_rows, self.batch_size, self._auto_steps,
+                           self.resolved_passes(n_rows), self._auto_max_passes)
+
+
 @dataclass
-class PretrainConfig:
+class PretrainConfig(_Schedule):
     """How the VAE is built and pretrained on all (unlabeled) data.
 
     Attributes
@@ -144,6 +170,9 @@ class PretrainConfig:
     architecture_options: dict = field(default_factory=dict)
     passes_per_epoch: int | None = None
 
+    _auto_steps: ClassVar[int] = AUTO_PRETRAIN_STEPS
+    _auto_max_passes: ClassVar[int] = AUTO_MAX_PRETRAIN_PASSES
+
     def __post_init__(self) -> None:
         check_positive_int("pretrain.latent_dim", self.latent_dim)
         _check_passes("pretrain.passes_per_epoch", self.passes_per_epoch)
@@ -166,22 +195,10 @@ class PretrainConfig:
             options.setdefault("hidden_units", (1000, 500))
         return options
 
-    def resolved_passes(self, n_rows: int) -> int:
-        """Passes over ``n_rows`` rows per epoch (resolves ``passes_per_epoch=None``)."""
-        if self.passes_per_epoch is not None:
-            return self.passes_per_epoch
-        return auto_passes(n_rows, self.batch_size)
-
-    def resolved_epochs(self, n_rows: int) -> int:
-        """Epochs to train on ``n_rows`` rows (resolves ``epochs=None``)."""
-        if self.epochs is not None:
-            return self.epochs
-        return auto_epochs(n_rows, self.batch_size, AUTO_PRETRAIN_STEPS,
-                           self.resolved_passes(n_rows), AUTO_MAX_PRETRAIN_PASSES)
 
 
 @dataclass
-class FinetuneConfig:
+class FinetuneConfig(_Schedule):
     """How the pretrained encoder and a classifier head are fine-tuned jointly.
 
     Each step sees a batch of labelled rows and a batch of unlabeled rows. The
@@ -276,6 +293,9 @@ class FinetuneConfig:
     label_propagation_refreshes: int = 10
     label_propagation_max_rows: int = 20_000
 
+    _auto_steps: ClassVar[int] = AUTO_FINETUNE_STEPS
+    _auto_max_passes: ClassVar[int] = AUTO_MAX_FINETUNE_PASSES
+
     def __post_init__(self) -> None:
         if self.epochs is not None:
             check_positive_int("finetune.epochs", self.epochs)
@@ -309,18 +329,6 @@ class FinetuneConfig:
         for units in self.head_units:
             check_positive_int("finetune.head_units[]", units)
 
-    def resolved_passes(self, n_rows: int) -> int:
-        """Passes over ``n_rows`` rows per epoch (resolves ``passes_per_epoch=None``)."""
-        if self.passes_per_epoch is not None:
-            return self.passes_per_epoch
-        return auto_passes(n_rows, self.batch_size)
-
-    def resolved_epochs(self, n_rows: int) -> int:
-        """Epochs to fine-tune over ``n_rows`` unlabeled rows (resolves ``None``)."""
-        if self.epochs is not None:
-            return self.epochs
-        return auto_epochs(n_rows, self.batch_size, AUTO_FINETUNE_STEPS,
-                           self.resolved_passes(n_rows), AUTO_MAX_FINETUNE_PASSES)
 
     def uses_label_propagation(self, n_rows: int) -> bool:
         """Whether label propagation runs on data of ``n_rows`` rows."""

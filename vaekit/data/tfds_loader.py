@@ -104,6 +104,33 @@ def _open_split(
         raise DataError(f"dataset {name} in data_dir {where}: cannot read ({err})") from err
 
 
+def _check_image_size(image_size) -> tuple[int, int] | None:
+    if image_size is None:
+        return None
+    size = tuple(image_size) if isinstance(image_size, (list, tuple)) else None
+    if (size is None or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise ValueError(
+            f"image_size must be two positive integers (height, width), got {image_size!r}"
+        )
+    return size
+
+
+def _resizer(image_size: tuple[int, int] | None):
+    """A graph function resizing one image to ``image_size``, keeping its dtype."""
+    if image_size is None:
+        return lambda image: image
+    import tensorflow as tf
+
+    def resize(image):
+        resized = tf.image.resize(image, image_size, method="bilinear", antialias=True)
+        if image.dtype.is_integer:
+            return tf.saturate_cast(tf.round(resized), image.dtype)
+        return tf.cast(resized, image.dtype)
+
+    return resize
+
+
 def _check_keys(name: str, info: Any, image_key: str) -> list[str]:
     keys = list(info.features.keys())
     if image_key not in keys:
@@ -134,6 +161,7 @@ def load_tfds(
     label_key: str | None = "label",
     download: bool = False,
     max_examples: int | None = None,
+    image_size: tuple[int, int] | None = None,
 ) -> DataSplits:
     """Load a TensorFlow Datasets image data set into arrays.
 
@@ -157,6 +185,10 @@ def load_tfds(
         Download and prepare the data set if it is not in ``data_dir``.
     max_examples : int, optional
         Load at most this many examples per split (the first ones).
+    image_size : (int, int), optional
+        Resize every image to ``(height, width)`` (bilinear, antialiased)
+        while reading, e.g. ``(64, 64)`` for CelebA's 218x178 faces; this also
+        admits data sets whose images vary in size. None keeps the stored size.
 
     Returns
     -------
@@ -176,6 +208,7 @@ def load_tfds(
     """
     if max_examples is not None and (int(max_examples) != max_examples or max_examples < 1):
         raise ValueError(f"max_examples must be a positive integer, got {max_examples!r}")
+    resize = _resizer(_check_image_size(image_size))
     tfds = _import_tfds()
     splits = [split_train] + ([split_test] if split_test is not None else [])
     wheres, images, labels = [], [], []
@@ -193,14 +226,14 @@ def load_tfds(
                 where, label_key, keys,
             )
         shape = ds.element_spec[image_key].shape
-        if not shape.is_fully_defined():
+        if image_size is None and not shape.is_fully_defined():
             raise DataError(
-                f"{where}: images vary in size (shape {shape}); load_tfds needs one "
-                "size, so resize them with tfds_stream and a map, or pick another data set"
+                f"{where}: images vary in size (shape {shape}); pass image_size=(height, "
+                "width) to resize them while reading"
             )
         ds = ds.map(
-            (lambda ex: (ex[image_key], ex[label_key]))
-            if with_labels else (lambda ex: (ex[image_key],))
+            (lambda ex: (resize(ex[image_key]), ex[label_key]))
+            if with_labels else (lambda ex: (resize(ex[image_key]),))
         )
         batches = list(tfds.as_numpy(ds.batch(_BATCH)))
         if not batches:

@@ -306,6 +306,12 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         return X, self._model_input(X, fitted=not reset)
 
+    def _latent_means(self, X) -> np.ndarray:
+        """``transform``'s work: the encoder's latent means of ``X``, in ``X``'s dtype."""
+        check_is_fitted(self)
+        X, x = self._validate_X(X, reset=False)
+        return predict_batches(self.encoder_, x, output=0).astype(X.dtype, copy=False)
+
     def _model_input(self, X: np.ndarray, *, fitted: bool) -> np.ndarray:
         """``X`` as float32 samples, in the fitted model's shape or the parameters'.
 

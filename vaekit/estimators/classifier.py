@@ -20,9 +20,8 @@ from vaekit.estimators._base import (
     predict_batches,
     seeded,
 )
-from vaekit.semi_supervised import JointBatches, pretrain_then_finetune
+from vaekit.semi_supervised import finetune, pretrain_then_finetune
 from vaekit.semi_supervised.labels import UNLABELED
-from vaekit.training import StopOnNonFiniteLoss
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +247,10 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                 "to train a new model."
             )
         seed = draw_seed(self.random_state)
-        finetune = self._finetune_config(len(x))
+        finetune_config = self._finetune_config(len(x))
         with seeded(seed):
             if warm:
-                history = self._continue_finetuning(x, y_encoded, finetune, seed)
+                history = self._continue_finetuning(x, y_encoded, finetune_config, seed)
                 self.history_["finetune"] = {
                     key: self.history_["finetune"].get(key, []) + values
                     for key, values in history.items()
@@ -259,7 +258,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                 return self
             self.reconstruction_ = self._resolve_reconstruction(x)
             result = pretrain_then_finetune(
-                x, y_encoded, pretrain=self._pretrain_config(len(x)), finetune=finetune,
+                x, y_encoded, pretrain=self._pretrain_config(len(x)), finetune=finetune_config,
                 seed=seed, verbose=min(int(self.verbose), 2),
             )
         self.classes_ = classes
@@ -335,15 +334,9 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
 
     def _continue_finetuning(self, x, y_encoded, config: FinetuneConfig, seed: int) -> dict:
         """Warm start: more fine-tuning epochs of ``model_``, with its optimizer state."""
-        batches = JointBatches(
-            x, y_encoded, np.flatnonzero(y_encoded != UNLABELED), config.batch_size,
-            config.labelled_batch_size, seed, passes=config.resolved_passes(len(x)),
-        )
-        history = self.model_.fit(
-            batches, epochs=config.resolved_epochs(len(x)),
-            verbose=min(int(self.verbose), 2), callbacks=[StopOnNonFiniteLoss()],
-        )
-        return _as_lists(history.history)
+        _, history = finetune(self.vae_, x, y_encoded, config, seed=seed,
+                              verbose=min(int(self.verbose), 2), classifier=self.model_)
+        return _as_lists(history)
 
     # ------------------------------------------------------------------ predict
     def predict_proba(self, X):
@@ -393,9 +386,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
         ndarray of shape (n_samples, latent_dim)
             In ``X``'s dtype; columns ``vae0 ...``.
         """
-        check_is_fitted(self)
-        X, x = self._validate_X(X, reset=False)
-        return predict_batches(self.encoder_, x, output=0).astype(X.dtype, copy=False)
+        return self._latent_means(X)
 
 
 def _as_lists(history: dict) -> dict:

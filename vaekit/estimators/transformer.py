@@ -256,9 +256,7 @@ class VAETransformer(TransformerMixin, BaseVAEEstimator):
             In ``X``'s dtype (float32 or float64); a DataFrame with columns
             ``vae0 ...`` after ``set_output(transform="pandas")``.
         """
-        check_is_fitted(self)
-        X, x = self._validate_X(X, reset=False)
-        return predict_batches(self.encoder_, x, output=0).astype(X.dtype, copy=False)
+        return self._latent_means(X)
 
     def inverse_transform(self, X):
         """Decode latent codes into rows: the decoder's mean output.

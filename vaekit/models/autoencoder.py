@@ -59,19 +59,3 @@ class AutoEncoder(LatentModel):
             "An AutoEncoder has no prior distribution to sample from; train a vaekit.VAE "
             "to generate new samples, or decode chosen codes with .decode(z)."
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "reconstruction": self.reconstruction,
-        })
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict) -> "AutoEncoder":
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)

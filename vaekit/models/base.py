@@ -100,6 +100,23 @@ class LatentModel(keras.Model):
         tracker.total.assign_add(ops.cast(value, tracker.dtype) * batch)
         tracker.count.assign_add(batch)
 
+    # ------------------------------------------------------------------ saving
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "reconstruction": self.reconstruction,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
+
     # ------------------------------------------------------------------ training
     def check_input(self, x, name: str = "x") -> np.ndarray:
         """Validate in-memory data against the model: shape, numeric, finite, range.
@@ -199,10 +216,20 @@ class LatentModel(keras.Model):
             code, the last ``x_b``'s.
         """
         steps = check_positive_int("steps", steps, minimum=2)
-        pair = np.stack([
-            np.asarray(x_a, dtype="float32").reshape(self.sample_shape),
-            np.asarray(x_b, dtype="float32").reshape(self.sample_shape),
-        ])
+        pair = np.concatenate([self._one_sample(name, x)
+                               for name, x in (("x_a", x_a), ("x_b", x_b))])
         z_a, z_b = self.encode(pair)
         weights = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
         return self.decode((1.0 - weights) * z_a + weights * z_b)
+
+    def _one_sample(self, name: str, x) -> np.ndarray:
+        """``x`` (one sample, with or without a leading axis of 1) as ``(1, *sample_shape)``."""
+        shape = np.shape(x)
+        if tuple(shape) == self.sample_shape:
+            x = np.expand_dims(np.asarray(x), 0)
+        elif len(shape) != len(self.sample_shape) + 1 or shape[0] != 1:
+            raise ValueError(
+                f"{name} must be one sample of shape {self.sample_shape} (or "
+                f"(1, *{self.sample_shape})), got shape {tuple(shape)}."
+            )
+        return check_array(name, x, sample_shape=self.sample_shape)

@@ -82,12 +82,14 @@ class VAE(LatentModel):
         return reconstruction + kl
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
-        z_mean, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
-        return np.asarray(z_mean)
+        return self._posterior(x, batch_size)[0]
 
     def encode_distribution(self, x, batch_size: int = PREDICT_BATCH_SIZE):
         """Posterior parameters of ``x``: ``(z_mean, z_log_var)`` as NumPy arrays."""
-        x = check_array("x", x, sample_shape=self.sample_shape)
+        return self._posterior(check_array("x", x, sample_shape=self.sample_shape),
+                               batch_size)
+
+    def _posterior(self, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         z_mean, z_log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
         return np.asarray(z_mean), np.asarray(z_log_var)
 
@@ -129,7 +131,7 @@ class VAE(LatentModel):
             Shape ``(n,)``.
         """
         x = self.check_input(x)
-        z_mean, z_log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        z_mean, z_log_var = self._posterior(x, batch_size)
         x_hat = self.decoder.predict(z_mean, batch_size=batch_size, verbose=0)
         reconstruction = ops.convert_to_numpy(self.reconstruction_loss(x, x_hat))
         kl = KLDivergence.kl_per_dimension(z_mean, z_log_var)
@@ -142,27 +144,15 @@ class VAE(LatentModel):
         Dimensions with a KL near zero are inactive (their posterior equals the
         prior): many of them is the sign of posterior collapse.
         """
-        z_mean, z_log_var = self.encoder.predict(
-            self.check_input(x), batch_size=batch_size, verbose=0
-        )
+        z_mean, z_log_var = self._posterior(self.check_input(x), batch_size)
         per_dim = KLDivergence.kl_per_dimension(z_mean, z_log_var)
         return np.asarray(ops.convert_to_numpy(per_dim)).mean(axis=0)
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
             "beta": self.kl_divergence._initial_beta,
-            "reconstruction": self.reconstruction,
             "free_bits": self.kl_divergence.free_bits,
             "seed": self.seed,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config: dict) -> "VAE":
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)

@@ -158,6 +158,26 @@ def _copy_model(model: keras.Model) -> keras.Model:
     return copy
 
 
+def _check_continuable(classifier, vae: VAE, n_classes: int) -> SemiSupervisedClassifier:
+    """``classifier`` if it can be fine-tuned further on ``vae``'s data and these classes."""
+    if not isinstance(classifier, SemiSupervisedClassifier):
+        raise TypeError(
+            "classifier must be a vaekit.SemiSupervisedClassifier to continue training, got "
+            f"{type(classifier).__name__}."
+        )
+    if classifier.n_classes != n_classes:
+        raise ValueError(
+            f"classifier predicts {classifier.n_classes} classes, but the labels hold "
+            f"{n_classes}; fine-tune a new classifier (classifier=None) instead."
+        )
+    if classifier.sample_shape != vae.sample_shape:
+        raise ValueError(
+            f"classifier takes samples of shape {classifier.sample_shape}, but the VAE "
+            f"{vae.sample_shape}."
+        )
+    return classifier
+
+
 def _class_weights(spec, y_labelled: np.ndarray, n_classes: int):
     if spec is None:
         return None
@@ -194,11 +214,16 @@ def _validation_split(y: np.ndarray, labelled: np.ndarray, fraction: float, seed
 
 
 def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int = 0,
-             verbose: int = 0, callbacks=None) -> tuple[SemiSupervisedClassifier, dict]:
+             verbose: int = 0, callbacks=None,
+             classifier: SemiSupervisedClassifier | None = None,
+             ) -> tuple[SemiSupervisedClassifier, dict]:
     """Fine-tune a copy of ``vae``'s encoder and a classifier head jointly.
 
     The pretrained ``vae`` is left unchanged: its encoder and decoder are
-    copied into the new :class:`SemiSupervisedClassifier`.
+    copied into the new :class:`SemiSupervisedClassifier`. Pass an already
+    fine-tuned ``classifier`` to continue training it instead (warm start):
+    its loss settings and optimizer state are kept, and ``config`` gives the
+    schedule (epochs, batches, label propagation).
 
     Parameters
     ----------
@@ -217,11 +242,15 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
         Keras progress output.
     callbacks : list of keras.callbacks.Callback, optional
         Extra callbacks.
+    classifier : SemiSupervisedClassifier, optional
+        A fine-tuned classifier (for the same classes and input shape as
+        ``vae``) to train further, in place.
 
     Returns
     -------
     classifier : SemiSupervisedClassifier
-        Holding the averaged (EMA) weights when averaging is on.
+        Holding the averaged (EMA) weights when averaging is on; ``classifier``
+        itself when one was given.
     history : dict
         Per-epoch loss, classification_loss, vae_loss, pseudo_label_loss,
         confident_fraction, accuracy (and val_* with a validation split).
@@ -240,17 +269,11 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
     labelled = np.flatnonzero(y != UNLABELED)
     train_rows, val_rows = _validation_split(y, labelled, config.validation_fraction, seed)
 
-    seed_everything(seed)
-    model = SemiSupervisedClassifier(
-        _copy_model(vae.encoder), _copy_model(vae.decoder), n_classes,
-        head_units=config.head_units, beta=vae.beta, reconstruction=vae.reconstruction,
-        alpha=config.alpha, pseudo_label_weight=config.pseudo_label_weight,
-        confidence=config.confidence, augment=config.augment, mixup=config.mixup,
-        classify_from=config.classify_from,
-        class_weights=_class_weights(config.class_weight, y[train_rows], n_classes),
-        label_propagation_weight=config.label_propagation_weight,
-        seed=seed,
-    )
+    if classifier is not None:
+        model = _check_continuable(classifier, vae, n_classes)
+    else:
+        seed_everything(seed)
+        model = _new_classifier(vae, n_classes, config, y[train_rows], seed)
     batches = JointBatches(x, y, train_rows, config.batch_size,
                            config.labelled_batch_size, seed,
                            passes=config.resolved_passes(len(x)))
@@ -260,7 +283,7 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
         y_spread = np.full_like(y, UNLABELED)
         y_spread[train_rows] = y[train_rows]
         batches.set_targets(*propagate_labels(
-            vae.encode(x), y_spread, n_classes, config.label_propagation_neighbors))
+            model.encode(x), y_spread, n_classes, config.label_propagation_neighbors))
         propagation = LabelPropagationRefresh(
             batches, y_spread, n_classes,
             every=max(1, epochs // config.label_propagation_refreshes),
@@ -268,10 +291,11 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
     elif config.label_propagation_weight > 0:
         logger.info("Label propagation skipped: %d rows > label_propagation_max_rows=%d.",
                     len(x), config.label_propagation_max_rows)
-    ema = config.resolved_ema_momentum(epochs * len(batches))
-    model.compile(optimizer=keras.optimizers.Adam(
-        learning_rate=config.learning_rate, use_ema=ema > 0, ema_momentum=ema or 0.99,
-    ))
+    if not model.compiled:
+        ema = config.resolved_ema_momentum(epochs * len(batches))
+        model.compile(optimizer=keras.optimizers.Adam(
+            learning_rate=config.learning_rate, use_ema=ema > 0, ema_momentum=ema or 0.99,
+        ))
     all_callbacks = [StopOnNonFiniteLoss()]
     if propagation is not None:
         all_callbacks.append(propagation)
@@ -288,6 +312,21 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
     history = model.fit(batches, epochs=epochs, verbose=verbose, callbacks=all_callbacks,
                         validation_data=validation)
     return model, history.history
+
+
+def _new_classifier(vae: VAE, n_classes: int, config: FinetuneConfig,
+                    y_train: np.ndarray, seed: int) -> SemiSupervisedClassifier:
+    """A classifier on copies of ``vae``'s encoder and decoder, set up from ``config``."""
+    return SemiSupervisedClassifier(
+        _copy_model(vae.encoder), _copy_model(vae.decoder), n_classes,
+        head_units=config.head_units, beta=vae.beta, reconstruction=vae.reconstruction,
+        alpha=config.alpha, pseudo_label_weight=config.pseudo_label_weight,
+        confidence=config.confidence, augment=config.augment, mixup=config.mixup,
+        classify_from=config.classify_from,
+        class_weights=_class_weights(config.class_weight, y_train, n_classes),
+        label_propagation_weight=config.label_propagation_weight,
+        seed=seed,
+    )
 
 
 @dataclass
