@@ -228,8 +228,9 @@ class FinetuneConfig(_Schedule):
     confidence : float
         Minimum predicted probability for an unlabeled row to get a pseudo-label.
     augment : str
-        ``"auto"`` (random affine warps for images, Gaussian noise otherwise),
-        ``"affine"``, ``"shift"``, ``"noise"`` or ``"none"``.
+        ``"auto"`` (random affine warps for images, feature corruption
+        otherwise: the strong view takes 30 % of its values from other rows),
+        ``"affine"``, ``"shift"``, ``"corrupt"``, ``"noise"`` or ``"none"``.
     mixup : float
         Beta(mixup, mixup) mixing of labelled rows and labels (Zhang et al.
         2018); 0 disables it.

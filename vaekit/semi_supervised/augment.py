@@ -2,8 +2,12 @@
 
 Images are warped with a bank of precomputed random affine maps: each map is
 stored as four source pixels and bilinear weights per output pixel, and each
-image in a batch picks one map at random. Everything stays in the compiled
-graph (no Python per image), on TensorFlow and JAX alike.
+image in a batch picks one map at random. Other data (tables, sequences) is
+augmented by feature corruption (Bahri et al. 2022, "SCARF"): each value is
+replaced, with some probability, by the same feature of another row of the
+batch, so the corrupted row stays within each feature's own distribution.
+Everything stays in the compiled graph (no Python per sample), on TensorFlow
+and JAX alike.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import keras
 import numpy as np
 from keras import ops
 
-AUGMENTATIONS = ("auto", "affine", "shift", "noise", "none")
+AUGMENTATIONS = ("auto", "affine", "shift", "corrupt", "noise", "none")
+
+#: Share of the values that the strong ``"corrupt"`` view replaces.
+CORRUPTION_RATE = 0.3
 
 
 @dataclass(frozen=True)
@@ -113,9 +120,9 @@ class Augmenter:
     ----------
     sample_shape : tuple of int
         Shape of one sample.
-    kind : {"auto", "affine", "shift", "noise", "none"}
+    kind : {"auto", "affine", "shift", "corrupt", "noise", "none"}
         ``"auto"`` is ``"affine"`` for images ``(H, W, C)`` at least 8 pixels
-        on a side and ``"noise"`` otherwise.
+        on a side and ``"corrupt"`` otherwise.
     seed : int
         Seed of the warp bank and of the per-step draws.
     bank_size : int, default=256
@@ -123,17 +130,21 @@ class Augmenter:
     noise_std : float, default=0.05
         Standard deviation of the Gaussian noise added to strong image views;
         for ``"noise"``, weak views get half and strong views twice this (in
-        the data's units, so standardise tabular data first).
+        the data's units, so standardise tabular data first); ``"corrupt"``
+        adds half of it to both views.
+    corruption_rate : float, default=0.3
+        For ``"corrupt"``: probability that the strong view replaces a value.
     """
 
     def __init__(self, sample_shape, kind: str = "auto", seed: int = 0,
-                 bank_size: int = 256, noise_std: float = 0.05) -> None:
+                 bank_size: int = 256, noise_std: float = 0.05,
+                 corruption_rate: float = CORRUPTION_RATE) -> None:
         if kind not in AUGMENTATIONS:
             raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {kind!r}.")
         self.sample_shape = tuple(sample_shape)
         is_image = len(self.sample_shape) == 3 and min(self.sample_shape[:2]) >= 8
         if kind == "auto":
-            kind = "affine" if is_image else "noise"
+            kind = "affine" if is_image else "corrupt"
         if kind in ("affine", "shift") and not is_image:
             raise ValueError(
                 f"augment={kind!r} needs images of shape (height, width, channels) of at "
@@ -142,6 +153,7 @@ class Augmenter:
             )
         self.kind = kind
         self.noise_std = float(noise_std)
+        self.corruption_rate = float(corruption_rate)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self._banks = {}
         if kind in ("affine", "shift"):
@@ -170,18 +182,31 @@ class Augmenter:
         noise = keras.random.normal(ops.shape(x), stddev=std, seed=self.seed_generator)
         return x + ops.cast(noise, x.dtype)
 
+    def _corrupt(self, x, rate: float):
+        """Replace each value with probability ``rate`` by its feature in a random row."""
+        batch = ops.shape(x)[0]
+        flat = ops.reshape(x, (batch, -1))
+        donors = keras.random.randint(ops.shape(flat), 0, batch, seed=self.seed_generator)
+        replaced = ops.take_along_axis(flat, donors, axis=0)
+        chosen = keras.random.uniform(ops.shape(flat), seed=self.seed_generator) < rate
+        return ops.reshape(ops.where(chosen, replaced, flat), ops.shape(x))
+
     def weak(self, x):
         """A weakly augmented view (small shifts, or light noise)."""
         if self.kind in ("affine", "shift"):
             return self._warp(x, "weak")
         if self.kind == "noise":
             return self._noise(x, self.noise_std / 2)
+        if self.kind == "corrupt":
+            return self._noise(x, self.noise_std / 2)
         return x
 
     def strong(self, x):
-        """A strongly augmented view (affine warp or large shift, plus noise)."""
+        """A strongly augmented view (a warp plus noise, feature corruption, or noise)."""
         if self.kind in ("affine", "shift"):
             return self._noise(self._warp(x, "strong"), self.noise_std)
         if self.kind == "noise":
             return self._noise(x, self.noise_std * 2)
+        if self.kind == "corrupt":
+            return self._noise(self._corrupt(x, self.corruption_rate), self.noise_std / 2)
         return x
