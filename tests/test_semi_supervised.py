@@ -96,8 +96,8 @@ def test_augmenter_views_keep_the_shape_and_differ_from_the_input(digits):
     strong = keras.ops.convert_to_numpy(augmenter.strong(batch))
     assert weak.shape == strong.shape == x[:32].shape
     assert np.abs(strong - x[:32]).mean() > np.abs(weak - x[:32]).mean() > 0
-    assert Augmenter((64,), "auto").kind == "corrupt"
-    assert Augmenter((8, 8), "auto").kind == "corrupt"  # sequences are not images
+    assert Augmenter((64,), "auto").kind == "noise"
+    assert Augmenter((8, 8), "auto").kind == "noise"  # sequences are not images
     with pytest.raises(ValueError, match="needs images"):
         Augmenter((64,), "affine")
 
