@@ -29,8 +29,9 @@ test-jax: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
-	$(BIN)/python bench/ssl.py
+	$(BIN)/python bench/semi_supervised.py
 	$(BIN)/python bench/sklearn_overhead.py
+	$(BIN)/python bench/tabular.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check vaekit pipelines tests bench

@@ -30,46 +30,15 @@ which the header says.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# Python puts this script's folder first on sys.path, where bench/ssl.py would
-# shadow the standard library's ssl module (imported by TensorFlow through
-# asyncio). Take the folder off the path and load the header helper by file.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
 import numpy as np  # noqa: E402
-
-
-def _load_print_machine():
-    """``print_machine`` from bench/_machine.py, or a small stand-in without it."""
-    helper = HERE / "_machine.py"
-    if helper.exists():
-        spec = importlib.util.spec_from_file_location("_machine", helper)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.print_machine
-
-    def print_machine(title=None):
-        if title:
-            print(title)
-            print("=" * len(title))
-        print(f"machine : {platform.node()} ({platform.machine()}), {os.cpu_count()} CPUs")
-        print(f"python  : {platform.python_version()}")
-        print()
-
-    return print_machine
-
-
-print_machine = _load_print_machine()
+from _machine import print_machine  # noqa: E402  (bench/ is on sys.path)
 
 
 def default_mnist_dir() -> Path:

@@ -42,15 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR))
-from _machine import machine_lines  # noqa: E402
-
-# Python put bench/ first on sys.path when it started this script. Files there
-# are named after what they measure (bench/ssl.py is one), and one named like a
-# module of the standard library shadows it: TensorFlow imports asyncio, which
-# imports ssl. With _machine imported, take bench/ out of the path again.
-sys.path[:] = [p for p in sys.path if not p or Path(p).resolve() != BENCH_DIR]
+from _machine import machine_lines  # noqa: E402  (bench/ is on sys.path)
 
 BACKENDS = ("tensorflow", "jax")
 MODELS = ("dense", "conv")

@@ -21,25 +21,18 @@ same labelled split. Nothing is hard-coded except the published numbers.
 
 Run from the repository root::
 
-    python bench/ssl.py                                  # digits and MNIST-5k, seeds 0-4
-    python bench/ssl.py --protocols mnist --mnist-labels 100 600
-    python bench/ssl.py --quick                          # smoke test: 1 seed, tiny epochs
+    python bench/semi_supervised.py                    # digits and MNIST-5k, seeds 0-4
+    python bench/semi_supervised.py --protocols mnist --mnist-labels 100 600
+    python bench/semi_supervised.py --quick            # smoke test: 1 seed, tiny epochs
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-# This file is named like the standard library's ``ssl``; run as a script, its
-# folder comes first on sys.path, and any later ``import ssl`` (Keras, urllib)
-# would load this file. Move the folder to the end: the standard library wins
-# and ``_machine`` stays importable.
-_HERE = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE] + [_HERE]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from _machine import print_machine  # noqa: E402  (bench/ is on sys.path)
