@@ -2,7 +2,7 @@
 
 import pytest
 
-from vaekit.config import FinetuneConfig, PretrainConfig, is_image_shape
+from vaekit.config import FinetuneConfig, PretrainConfig, is_image_shape, is_pixel_data
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
@@ -13,25 +13,32 @@ def test_is_image_shape(shape, expected):
     assert is_image_shape(shape) is expected
 
 
-def test_mixup_and_label_propagation_default_on_for_images_only():
+def test_pixel_data_is_images_or_bernoulli_rows():
+    assert is_pixel_data((28, 28, 1), "mse")
+    assert is_pixel_data((784,), "bce")      # flat pixel rows in [0, 1]
+    assert not is_pixel_data((30,), "mse")   # a standardised table
+
+
+def test_mixup_and_label_propagation_default_on_for_pixel_data_only():
     config = FinetuneConfig()
-    assert config.resolved_mixup((28, 28, 1)) == 0.5
-    assert config.resolved_label_propagation_weight((28, 28, 1)) == 1.0
-    assert config.resolved_mixup((30,)) == 0.0
-    assert config.resolved_label_propagation_weight((30,)) == 0.0
-    assert config.uses_label_propagation(1000, (8, 8, 1))
-    assert not config.uses_label_propagation(1000, (64,))
-    assert not config.uses_label_propagation(60_000, (28, 28, 1))  # above max rows
+    for shape, loss in (((28, 28, 1), "bce"), ((784,), "bce")):
+        assert config.resolved_mixup(shape, loss) == 0.5
+        assert config.resolved_label_propagation_weight(shape, loss) == 1.0
+    assert config.resolved_mixup((30,), "mse") == 0.0
+    assert config.resolved_label_propagation_weight((30,), "mse") == 0.0
+    assert config.uses_label_propagation(1000, (8, 8, 1), "bce")
+    assert not config.uses_label_propagation(1000, (64,), "mse")
+    assert not config.uses_label_propagation(60_000, (28, 28, 1), "bce")  # above max rows
 
 
 def test_explicit_mixup_and_label_propagation_win_over_the_data_kind():
     config = FinetuneConfig(mixup=0.2, label_propagation_weight=0.5)
-    assert config.resolved_mixup((30,)) == 0.2
-    assert config.resolved_label_propagation_weight((30,)) == 0.5
-    assert config.uses_label_propagation(100, (30,))
+    assert config.resolved_mixup((30,), "mse") == 0.2
+    assert config.resolved_label_propagation_weight((30,), "mse") == 0.5
+    assert config.uses_label_propagation(100, (30,), "mse")
     off = FinetuneConfig(mixup=0.0, label_propagation_weight=0.0)
-    assert off.resolved_mixup((28, 28, 1)) == 0.0
-    assert not off.uses_label_propagation(100, (28, 28, 1))
+    assert off.resolved_mixup((28, 28, 1), "bce") == 0.0
+    assert not off.uses_label_propagation(100, (28, 28, 1), "bce")
 
 
 @pytest.mark.parametrize("name", ["mixup", "label_propagation_weight"])

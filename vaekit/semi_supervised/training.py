@@ -279,7 +279,7 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
                            passes=config.resolved_passes(len(x)))
     epochs = config.resolved_epochs(len(x))
     propagation = None
-    if config.uses_label_propagation(len(x), x.shape[1:]):
+    if config.uses_label_propagation(len(x), x.shape[1:], vae.reconstruction):
         y_spread = np.full_like(y, UNLABELED)
         y_spread[train_rows] = y[train_rows]
         batches.set_targets(*propagate_labels(
@@ -288,7 +288,7 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
             batches, y_spread, n_classes,
             every=max(1, epochs // config.label_propagation_refreshes),
             neighbors=config.label_propagation_neighbors)
-    elif config.resolved_label_propagation_weight(x.shape[1:]) > 0:
+    elif config.resolved_label_propagation_weight(x.shape[1:], vae.reconstruction) > 0:
         logger.info("Label propagation skipped: %d rows > label_propagation_max_rows=%d.",
                     len(x), config.label_propagation_max_rows)
     if not model.compiled:
@@ -322,10 +322,11 @@ def _new_classifier(vae: VAE, n_classes: int, config: FinetuneConfig,
         head_units=config.head_units, beta=vae.beta, reconstruction=vae.reconstruction,
         alpha=config.alpha, pseudo_label_weight=config.pseudo_label_weight,
         confidence=config.confidence, augment=config.augment,
-        mixup=config.resolved_mixup(vae.sample_shape),
+        mixup=config.resolved_mixup(vae.sample_shape, vae.reconstruction),
         classify_from=config.classify_from,
         class_weights=_class_weights(config.class_weight, y_train, n_classes),
-        label_propagation_weight=config.resolved_label_propagation_weight(vae.sample_shape),
+        label_propagation_weight=config.resolved_label_propagation_weight(
+            vae.sample_shape, vae.reconstruction),
         seed=seed,
     )
 
