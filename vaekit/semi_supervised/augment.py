@@ -199,9 +199,7 @@ class Augmenter:
         """A weakly augmented view (small shifts, or light noise)."""
         if self.kind in ("affine", "shift"):
             return self._warp(x, "weak")
-        if self.kind == "noise":
-            return self._noise(x, self.noise_std / 2)
-        if self.kind == "corrupt":
+        if self.kind in ("noise", "corrupt"):
             return self._noise(x, self.noise_std / 2)
         return x
 
