@@ -26,19 +26,15 @@ def test_mixup_and_label_propagation_default_on_for_pixel_data_only():
         assert config.resolved_label_propagation_weight(shape, loss) == 1.0
     assert config.resolved_mixup((30,), "mse") == 0.0
     assert config.resolved_label_propagation_weight((30,), "mse") == 0.0
-    assert config.uses_label_propagation(1000, (8, 8, 1), "bce")
-    assert not config.uses_label_propagation(1000, (64,), "mse")
-    assert not config.uses_label_propagation(60_000, (28, 28, 1), "bce")  # above max rows
 
 
 def test_explicit_mixup_and_label_propagation_win_over_the_data_kind():
     config = FinetuneConfig(mixup=0.2, label_propagation_weight=0.5)
     assert config.resolved_mixup((30,), "mse") == 0.2
     assert config.resolved_label_propagation_weight((30,), "mse") == 0.5
-    assert config.uses_label_propagation(100, (30,), "mse")
     off = FinetuneConfig(mixup=0.0, label_propagation_weight=0.0)
     assert off.resolved_mixup((28, 28, 1), "bce") == 0.0
-    assert not off.uses_label_propagation(100, (28, 28, 1), "bce")
+    assert off.resolved_label_propagation_weight((28, 28, 1), "bce") == 0.0
 
 
 @pytest.mark.parametrize("name", ["mixup", "label_propagation_weight"])

@@ -201,3 +201,16 @@ def test_pretrain_then_finetune_runs_the_whole_job(digits):
     assert len(result.finetune_history["loss"]) == 2
     with pytest.raises(ValueError, match="no labelled rows"):
         vaekit.pretrain_then_finetune(x[:600], np.full(600, -1))
+
+
+@pytest.mark.parametrize(("shape", "loss", "mixup", "propagation"), [
+    ((64,), "bce", 0.5, 1.0),       # flat pixel rows in [0, 1]
+    ((8, 8, 1), "mse", 0.5, 1.0),   # images, whatever the loss
+    ((30,), "mse", 0.0, 0.0),       # a standardised table
+])
+def test_new_classifier_gets_the_recipe_of_its_data(shape, loss, mixup, propagation):
+    from vaekit.semi_supervised.training import _new_classifier
+
+    vae = vaekit.build_vae(shape, 2, "dense", reconstruction=loss, seed=0, hidden_units=(8,))
+    model = _new_classifier(vae, 3, FinetuneConfig(), np.array([0, 1, 2]), seed=0)
+    assert (model.mixup, model.label_propagation_weight) == (mixup, propagation)

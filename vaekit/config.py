@@ -82,7 +82,7 @@ def auto_epochs(n_rows: int, batch_size: int, target_steps: int, passes: int = 1
     return int(min(AUTO_MAX_EPOCHS, max(AUTO_MIN_EPOCHS, epochs)))
 
 
-#: Mix-up and label-propagation weights that ``None`` resolves to for images.
+#: Mix-up and label-propagation weights that ``None`` resolves to for pixel data.
 AUTO_IMAGE_MIXUP = 0.5
 AUTO_IMAGE_LABEL_PROPAGATION_WEIGHT = 1.0
 
@@ -397,11 +397,6 @@ class FinetuneConfig(_Schedule):
         if is_pixel_data(sample_shape, reconstruction):
             return AUTO_IMAGE_LABEL_PROPAGATION_WEIGHT
         return 0.0
-
-    def uses_label_propagation(self, n_rows: int, sample_shape, reconstruction: str) -> bool:
-        """Whether label propagation runs on ``n_rows`` samples of this data."""
-        return (self.resolved_label_propagation_weight(sample_shape, reconstruction) > 0
-                and n_rows <= self.label_propagation_max_rows)
 
     def resolved_ema_momentum(self, total_steps: int) -> float:
         """EMA momentum for a run of ``total_steps`` steps (resolves ``None``).

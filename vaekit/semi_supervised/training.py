@@ -279,7 +279,9 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
                            passes=config.resolved_passes(len(x)))
     epochs = config.resolved_epochs(len(x))
     propagation = None
-    if config.uses_label_propagation(len(x), x.shape[1:], vae.reconstruction):
+    # The model's own weight decides (a continued classifier keeps the one it was built with).
+    propagate = model.label_propagation_weight > 0
+    if propagate and len(x) <= config.label_propagation_max_rows:
         y_spread = np.full_like(y, UNLABELED)
         y_spread[train_rows] = y[train_rows]
         batches.set_targets(*propagate_labels(
@@ -288,7 +290,7 @@ def finetune(vae: VAE, x, y, config: FinetuneConfig | None = None, *, seed: int 
             batches, y_spread, n_classes,
             every=max(1, epochs // config.label_propagation_refreshes),
             neighbors=config.label_propagation_neighbors)
-    elif config.resolved_label_propagation_weight(x.shape[1:], vae.reconstruction) > 0:
+    elif propagate:
         logger.info("Label propagation skipped: %d rows > label_propagation_max_rows=%d.",
                     len(x), config.label_propagation_max_rows)
     if not model.compiled:
