@@ -12,7 +12,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from vaekit import plotting
-from vaekit.io import write_json, write_yaml
+from vaekit.file_formats import write_json, write_yaml
 from vaekit.runner import parse_pipeline
 from vaekit.runner.layout import RunLayout
 from vaekit.runner.report import render_report, write_report

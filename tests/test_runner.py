@@ -16,9 +16,8 @@ import yaml
 
 import vaekit
 from vaekit.data import DataError, hide_labels, labelled_subset, load_digits
-from vaekit.io import (
-    atomic_path, remove_stale_temporaries, save_keras_model, write_csv, write_json, write_yaml,
-)
+from vaekit.file_formats import write_csv, write_json, write_yaml
+from vaekit.files import atomic_path, remove_stale_temporaries, save_keras_model
 from vaekit.runner import RunFolderError, Runner, parse_pipeline, run_baselines
 from vaekit.runner.checkpoints import EpochCheckpoint, epoch_seed, fit_resumable
 

@@ -171,7 +171,7 @@ def _command(args: argparse.Namespace) -> int:
         _echo(args.quiet)(f"Keras {keras.__version__}, {keras.backend.backend()} backend")
     pipeline = load_pipeline(args.pipeline, args.overrides)
     if args.command == "validate":
-        from vaekit.io import dump_yaml
+        from vaekit.file_formats import dump_yaml
 
         print(dump_yaml(pipeline.to_dict()), end="")
         return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vaekit.io import atomic_path
+from vaekit.files import atomic_path
 
 __all__ = ["new_figure", "save_figure"]
 

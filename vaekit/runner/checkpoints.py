@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.io import atomic_path
+from vaekit.files import atomic_path
 
 __all__ = ["EpochCheckpoint", "epoch_seed", "fit_resumable"]
 

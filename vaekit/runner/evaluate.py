@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vaekit.io import write_csv, write_json
+from vaekit.file_formats import write_csv, write_json
 
 if TYPE_CHECKING:
     from vaekit.runner.run import Runner

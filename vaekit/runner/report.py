@@ -6,7 +6,7 @@ import base64
 import html
 import json
 
-from vaekit.io import write_text
+from vaekit.files import write_text
 from vaekit.runner.layout import RunLayout
 from vaekit.runner.schema import Pipeline
 

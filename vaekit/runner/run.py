@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.io import (
-    TEMPORARY_MARKER, remove_stale_temporaries, save_keras_model, write_json, write_yaml,
-)
+from vaekit.file_formats import write_json, write_yaml
+from vaekit.files import TEMPORARY_MARKER, remove_stale_temporaries, save_keras_model
 from vaekit.runner.checkpoints import EpochCheckpoint, fit_resumable
 from vaekit.runner.layout import RunLayout
 from vaekit.runner.schema import Pipeline
