@@ -131,7 +131,7 @@ def _learning_curves(ctx: _Context):
 
 def _accuracy_vs_labels(ctx: _Context):
     from vaekit.plotting import accuracy_vs_labels
-    from vaekit.runner.evaluate import METHOD_LABELS, OWN_COLUMNS, method_columns
+    from vaekit.runner.scoring import METHOD_LABELS, OWN_COLUMNS, method_columns
 
     path = ctx.runner.layout.metrics_json
     if not path.is_file():

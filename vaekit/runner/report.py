@@ -40,7 +40,7 @@ def _percent(entry: dict | None) -> str:
 
 
 def _results_table(metrics: dict) -> str:
-    from vaekit.runner.evaluate import METHOD_LABELS
+    from vaekit.runner.scoring import METHOD_LABELS
 
     summary = metrics.get("summary") or []
     if not summary:

@@ -119,7 +119,7 @@ class Runner:
         vaekit.data.DataError
             If the data does not fit the pipeline.
         """
-        from vaekit.runner.data import prepare_data
+        from vaekit.runner.inputs import prepare_data
 
         root, layout = self.layout.root, self.layout
         if root.exists() and not root.is_dir():
@@ -331,7 +331,7 @@ class Runner:
 
     def evaluate(self) -> dict:
         """Score every classifier, probe and baseline on the test set; write the metrics."""
-        from vaekit.runner.evaluate import evaluate_run
+        from vaekit.runner.scoring import evaluate_run
 
         start = time.perf_counter()
         metrics = evaluate_run(self)
