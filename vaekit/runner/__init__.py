@@ -9,7 +9,8 @@
 
 from vaekit.runner._checks import PipelineError
 from vaekit.runner.baselines import BASELINES, run_baselines
-from vaekit.runner.run import STAGES, Runner, RunFolderError
+from vaekit.runner.layout import RunFolderError
+from vaekit.runner.run import STAGES, Runner
 from vaekit.runner.schema import Pipeline, apply_overrides, load_pipeline, parse_pipeline
 
 __all__ = [

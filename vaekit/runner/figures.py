@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from vaekit.runner.run import Runner
+from vaekit.runner.context import StageContext
+from vaekit.runner.methods import METHOD_LABELS, OWN_COLUMNS, method_columns, score
 
 __all__ = ["FIGURES", "draw_figures"]
 
@@ -38,16 +37,20 @@ _STEPS = 10
 _MAX_CURVES = 4
 
 
-class _Context:
-    """What the figure functions share: the runner, the evaluation rows, a seeded RNG."""
+class _Figures:
+    """What the figure functions share: the run, the evaluation rows, a seeded RNG."""
 
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
-        data = runner.data
+    def __init__(self, run: StageContext) -> None:
+        self.run = run
+        data = run.data
         self.x = data.x_test if data.x_test is not None else data.x_train
         self.y = data.y_test if data.y_test is not None else data.y_train
-        self.rng = np.random.default_rng(runner.pipeline.seed)
-        self.models = ["vae"] + (["autoencoder"] if runner.pipeline.autoencoder else [])
+        self.rng = np.random.default_rng(run.pipeline.seed)
+        self.models = run.model_names
+
+    def model(self, name: str):
+        """A saved model of the run."""
+        return self.run.models.get(name)
 
     def spread_rows(self, n: int) -> np.ndarray:
         """``n`` evaluation rows, cycling through the classes when there are labels."""
@@ -63,64 +66,64 @@ class _Context:
         return np.asarray(picked[:n])
 
 
-def _latent_space(ctx: _Context):
+def _latent_space(ctx: _Figures):
     from vaekit.plotting import latent_space
 
-    runner = ctx.runner
-    n = min(runner.pipeline.outputs.latent_points, len(ctx.x))
+    run = ctx.run
+    n = min(run.pipeline.outputs.latent_points, len(ctx.x))
     rows = np.sort(ctx.rng.choice(len(ctx.x), n, replace=False))
     names = {"vae": "VAE (pretrained)", "autoencoder": "AutoEncoder (pretrained)"}
-    embeddings = {names[m]: runner.model(m).encode(ctx.x[rows]) for m in ctx.models}
-    experiments = runner.experiments()
+    embeddings = {names[m]: ctx.model(m).encode(ctx.x[rows]) for m in ctx.models}
+    experiments = run.experiments()
     if experiments:
         count = max((c for c, _ in experiments), key=lambda c: c.per_class or c.n_labels)
-        seed = runner.pipeline.finetune.seeds[0]
-        path = runner.layout.classifier(count, seed)
+        seed = run.pipeline.finetune.seeds[0]
+        path = run.layout.classifier(count, seed)
         if path.is_file():
             import keras
 
             classifier = keras.saving.load_model(path)
             embeddings[f"VAE fine-tuned ({count}, seed {seed})"] = classifier.encode(ctx.x[rows])
-    split = "test" if runner.data.x_test is not None else "training"
-    return latent_space(embeddings, ctx.y[rows], runner.data.class_names,
-                        title=f"Latent space of {n} {split} samples", seed=runner.pipeline.seed)
+    split = "test" if run.data.x_test is not None else "training"
+    return latent_space(embeddings, ctx.y[rows], run.data.class_names,
+                        title=f"Latent space of {n} {split} samples", seed=run.pipeline.seed)
 
 
-def _reconstructions(ctx: _Context):
+def _reconstructions(ctx: _Figures):
     from vaekit.plotting import reconstructions
 
     x = ctx.x[ctx.spread_rows(_N_RECONSTRUCTIONS)]
     names = {"vae": "VAE", "autoencoder": "AutoEncoder"}
-    return reconstructions(x, {names[m]: ctx.runner.model(m).reconstruct(x) for m in ctx.models},
+    return reconstructions(x, {names[m]: ctx.model(m).reconstruct(x) for m in ctx.models},
                            title="Inputs and their reconstructions")
 
 
-def _samples(ctx: _Context):
+def _samples(ctx: _Figures):
     from vaekit.plotting import samples
 
-    generated = ctx.runner.model("vae").sample(_N_SAMPLES, seed=ctx.runner.pipeline.seed)
+    generated = ctx.model("vae").sample(_N_SAMPLES, seed=ctx.run.pipeline.seed)
     return samples(generated, title=f"{_N_SAMPLES} samples from the VAE's prior")
 
 
-def _interpolation(ctx: _Context):
+def _interpolation(ctx: _Figures):
     from vaekit.plotting import interpolations
 
     rows = ctx.spread_rows(2 * _N_PAIRS)
     starts, ends = ctx.x[rows[0::2]], ctx.x[rows[1::2]]
-    vae = ctx.runner.model("vae")
+    vae = ctx.model("vae")
     paths = [vae.interpolate(a, b, steps=_STEPS) for a, b in zip(starts, ends)]
     return interpolations(paths, starts, ends)
 
 
-def _learning_curves(ctx: _Context):
+def _learning_curves(ctx: _Figures):
     from vaekit.plotting import learning_curves
 
-    layout, histories = ctx.runner.layout, {}
+    layout, histories = ctx.run.layout, {}
     for name, title in (("vae", "VAE pretraining"), ("autoencoder", "AutoEncoder pretraining")):
         if layout.history(name).is_file():
             histories[title] = json.loads(layout.history(name).read_text())
     seen = []
-    for count, seed in ctx.runner.experiments():
+    for count, seed in ctx.run.experiments():
         path = layout.result("finetune", count, seed)
         if count in seen or not path.is_file() or len(seen) >= _MAX_CURVES:
             continue
@@ -129,11 +132,10 @@ def _learning_curves(ctx: _Context):
     return learning_curves(histories) if histories else None
 
 
-def _accuracy_vs_labels(ctx: _Context):
+def _accuracy_vs_labels(ctx: _Figures):
     from vaekit.plotting import accuracy_vs_labels
-    from vaekit.runner.scoring import METHOD_LABELS, OWN_COLUMNS, method_columns
 
-    path = ctx.runner.layout.metrics_json
+    path = ctx.run.layout.metrics_json
     if not path.is_file():
         return None
     rows = json.loads(path.read_text())["experiments"]
@@ -144,17 +146,17 @@ def _accuracy_vs_labels(ctx: _Context):
     for column in columns:
         label = METHOD_LABELS.get(column, column)
         for row in rows:
-            score = row.get(column, row.get("baselines", {}).get(column))
-            if score is not None:
-                results.setdefault(label, {}).setdefault(row["n_labels"], []).append(score)
+            value = score(row, column)
+            if value is not None:
+                results.setdefault(label, {}).setdefault(row["n_labels"], []).append(value)
     own = sum(1 for column in columns if column in OWN_COLUMNS)
     return accuracy_vs_labels(results, highlight=METHOD_LABELS["accuracy"], baselines_from=own,
-                              title=f"{ctx.runner.pipeline.name}: test accuracy against "
+                              title=f"{ctx.run.pipeline.name}: test accuracy against "
                                     "number of labels")
 
 
-#: Figure name -> function of the shared context returning a Figure (or None to skip).
-FIGURES: dict[str, Callable[[_Context], object]] = {
+#: Figure name -> function of the shared inputs returning a Figure (or None to skip).
+FIGURES: dict[str, Callable[[_Figures], object]] = {
     "latent_space": _latent_space,
     "reconstructions": _reconstructions,
     "samples": _samples,
@@ -164,7 +166,7 @@ FIGURES: dict[str, Callable[[_Context], object]] = {
 }
 
 
-def draw_figures(runner: Runner) -> list[Path]:
+def draw_figures(ctx: StageContext) -> list[Path]:
     """Draw every figure named in ``outputs.plots`` into ``plots/<name>.png``.
 
     A figure whose inputs do not exist yet (accuracy against labels before
@@ -172,8 +174,8 @@ def draw_figures(runner: Runner) -> list[Path]:
 
     Parameters
     ----------
-    runner : Runner
-        An opened runner whose pretraining is done.
+    ctx : StageContext
+        The run, pretrained.
 
     Returns
     -------
@@ -182,13 +184,13 @@ def draw_figures(runner: Runner) -> list[Path]:
     """
     from vaekit.plotting import save_figure
 
-    ctx = _Context(runner)
+    inputs = _Figures(ctx)
     written = []
-    for name in runner.pipeline.outputs.plots:
-        figure = FIGURES[name](ctx)
+    for name in ctx.pipeline.outputs.plots:
+        figure = FIGURES[name](inputs)
         if figure is None:
-            runner.echo(f"generate: {name} skipped (no results for it yet)")
+            ctx.echo(f"generate: {name} skipped (no results for it yet)")
             continue
-        written.append(save_figure(figure, runner.layout.plot(name)))
-        runner.echo(f"generate: {runner.layout.plot(name)}")
+        written.append(save_figure(figure, ctx.layout.plot(name)))
+        ctx.echo(f"generate: {ctx.layout.plot(name)}")
     return written

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from vaekit.runner.schema import LabelCount
 
-__all__ = ["RunLayout"]
+__all__ = ["RunFolderError", "RunLayout"]
+
+
+class RunFolderError(ValueError):
+    """The output folder does not fit the command: taken, from another pipeline, or
+    missing the results an earlier stage should have written."""
 
 
 class RunLayout:

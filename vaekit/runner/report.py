@@ -7,7 +7,9 @@ import html
 import json
 
 from vaekit.files import write_text
+from vaekit.runner.figures import CAPTIONS
 from vaekit.runner.layout import RunLayout
+from vaekit.runner.methods import METHOD_LABELS
 from vaekit.runner.schema import Pipeline
 
 __all__ = ["render_report", "write_report"]
@@ -40,8 +42,6 @@ def _percent(entry: dict | None) -> str:
 
 
 def _results_table(metrics: dict) -> str:
-    from vaekit.runner.scoring import METHOD_LABELS
-
     summary = metrics.get("summary") or []
     if not summary:
         return "<p class='muted'>No fine-tuning experiments in this pipeline.</p>"
@@ -93,8 +93,6 @@ def render_report(layout: RunLayout, pipeline: Pipeline) -> str:
     -------
     str
     """
-    from vaekit.runner.figures import CAPTIONS
-
     metrics = json.loads(layout.metrics_json.read_text()) if layout.metrics_json.is_file() \
         else {}
     data = metrics.get("data") or {}

@@ -9,11 +9,9 @@ same outputs as one that was never stopped.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from vaekit.file_formats import write_json, write_yaml
-from vaekit.files import TEMPORARY_MARKER, remove_stale_temporaries, save_keras_model
-from vaekit.runner.checkpoints import EpochCheckpoint, fit_resumable
-from vaekit.runner.layout import RunLayout
+from vaekit.files import remove_stale_temporaries
+from vaekit.runner.callbacks import require_tensorboard
+from vaekit.runner.context import SavedModels, StageContext, experiments
+from vaekit.runner.figures import draw_figures
+from vaekit.runner.finetuning import finetune_classifiers
+from vaekit.runner.inputs import PreparedData, prepare_data
+from vaekit.runner.layout import RunFolderError, RunLayout
+from vaekit.runner.pretraining import pretrain_models
+from vaekit.runner.report import write_report
 from vaekit.runner.schema import Pipeline
+from vaekit.runner.scoring import evaluate_run
 
 __all__ = ["STAGES", "RunFolderError", "Runner"]
 
@@ -34,43 +39,14 @@ logger = logging.getLogger(__name__)
 STAGES = ("pretrain", "finetune", "evaluate", "generate")
 
 
-class RunFolderError(ValueError):
-    """The output folder does not fit the command: taken, from another pipeline, or
-    missing the results an earlier stage should have written."""
-
-
-def _progress_callback(label: str, total_epochs: int):
-    import keras
-
-    class EpochProgress(keras.callbacks.ProgbarLogger):
-        """Keras' progress bar, headed ``<label> epoch e/E`` with the run's real total."""
-
-        def set_params(self, params):
-            super().set_params(params)
-            self.epochs = total_epochs
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._reset_progbar()
-            self._maybe_init_progbar()
-            if self.verbose:
-                print(f"{label}: epoch {epoch + 1}/{total_epochs}", flush=True)
-
-    return EpochProgress()
-
-
-def _require_tensorboard() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("tensorboard") is None:
-        raise ImportError(
-            "outputs.tensorboard is true but the tensorboard package is not installed: "
-            "pip install tensorboard, or set outputs.tensorboard: false "
-            "(--set outputs.tensorboard=false)"
-        )
-
-
 class Runner:
     """Runs the stages of a pipeline into one output folder.
+
+    The runner claims the folder, loads the data and keeps the time each stage
+    takes; the stages themselves are functions of a
+    :class:`~vaekit.runner.context.StageContext` (:func:`pretrain_models`,
+    :func:`finetune_classifiers`, :func:`evaluate_run`, :func:`draw_figures`
+    and :func:`write_report`).
 
     Parameters
     ----------
@@ -92,9 +68,8 @@ class Runner:
         self.layout = RunLayout(output)
         self.verbose = verbose
         self.echo = echo or logger.info
-        self._data = None
-        self._models: dict = {}
-        self._codes: dict = {}
+        self._data: PreparedData | None = None
+        self._models = SavedModels(self.layout)
         self._timings: dict = {}
 
     # ------------------------------------------------------------------ setup
@@ -119,8 +94,6 @@ class Runner:
         vaekit.data.DataError
             If the data does not fit the pipeline.
         """
-        from vaekit.runner.inputs import prepare_data
-
         root, layout = self.layout.root, self.layout
         if root.exists() and not root.is_dir():
             raise RunFolderError(f"{root}: exists and is not a folder; pick another --output")
@@ -130,7 +103,7 @@ class Runner:
                 "another --output"
             )
         if self.pipeline.outputs.tensorboard:
-            _require_tensorboard()
+            require_tensorboard()
         resolved = self.pipeline.to_dict()
         if layout.pipeline.is_file():
             self._check_same_pipeline(resolved)
@@ -167,184 +140,60 @@ class Runner:
             )
 
     @property
-    def data(self):
+    def data(self) -> PreparedData:
         """The prepared data (after :meth:`open`)."""
         if self._data is None:
             raise RuntimeError("call Runner.open() before running a stage")
         return self._data
 
+    def context(self) -> StageContext:
+        """What the stages share: pipeline, folder, data, models, progress output.
+
+        Raises
+        ------
+        RuntimeError
+            Before :meth:`open`.
+        """
+        return StageContext(pipeline=self.pipeline, layout=self.layout, data=self.data,
+                            models=self._models, echo=self.echo, verbose=self.verbose)
+
     # ------------------------------------------------------------------ models
     def model(self, name: str):
         """A saved model of this run, loaded once (``"vae"``, ``"autoencoder"``)."""
-        if name not in self._models:
-            import keras
-
-            import vaekit  # noqa: F401  (registers vaekit's classes for loading)
-
-            path = self.layout.model(name)
-            if not path.is_file():
-                raise RunFolderError(
-                    f"{path}: not found; run `vaekit pretrain` (or `vaekit run`) with "
-                    f"this --output first"
-                )
-            self._models[name] = keras.saving.load_model(path)
-        return self._models[name]
+        return self._models.get(name)
 
     def latent_codes(self, name: str, x: np.ndarray) -> np.ndarray:
         """Latent means of ``x`` under model ``name``, computed once per array."""
-        key = (name, id(x), len(x))
-        if key not in self._codes:
-            self._codes[key] = self.model(name).encode(x)
-        return self._codes[key]
+        return self._models.latent_codes(name, x)
 
-    def _callbacks(self, label: str, epochs: int, log_name: str) -> list:
-        callbacks = [_progress_callback(label, epochs)]
-        if self.pipeline.outputs.tensorboard:
-            import keras
-
-            # Keras writes event files as training goes; they are written under a
-            # temporary folder and moved into tensorboard/ once complete (at the end
-            # of each fit call), so a killed run leaves no half-written log there.
-            callbacks.append(keras.callbacks.TensorBoard(
-                log_dir=str(self._tensorboard_staging(log_name)), write_graph=False))
-        return callbacks
-
-    def _tensorboard_staging(self, log_name: str) -> Path:
-        return self.layout.tensorboard / f".{log_name}{TEMPORARY_MARKER}staging"
-
-    def _publish_tensorboard(self, log_name: str) -> None:
-        staging = self._tensorboard_staging(log_name)
-        if not staging.is_dir():
-            return
-        for file in sorted(p for p in staging.rglob("*") if p.is_file()):
-            target = self.layout.tensorboard / log_name / file.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(file, target)
-        shutil.rmtree(staging)  # only empty folders are left; the next fit makes it again
-
-    def _pretrain_one(self, name: str) -> None:
-        layout = self.layout
-        if layout.model(name).is_file() and layout.history(name).is_file():
-            self.echo(f"pretrain {name}: done already, kept")
-            return
-        config, seed, x = self.pipeline.pretrain, self.pipeline.seed, self.data.x_train
-        epochs = config.resolved_epochs(len(x))
-        model, train_epoch = self._trainer(name, config, seed, x, epochs)
-        checkpoint = EpochCheckpoint(layout.checkpoint(name))
-        if checkpoint.exists():
-            self.echo(f"pretrain {name}: resuming from {checkpoint.path}")
-        self.echo(f"pretrain {name}: {epochs} epochs on {len(x)} rows")
-        history = fit_resumable(
-            model, train_epoch, epochs, checkpoint, seed,
-            on_epoch_end=lambda epoch, logs: self._publish_tensorboard(f"pretrain_{name}"))
-        save_keras_model(model, layout.model(name))
-        write_json(layout.history(name), history)
-        checkpoint.remove()
-        self._models[name] = model
-
-    def _trainer(self, name, config, seed, x, epochs):
-        import vaekit
-        from vaekit.training.seeding import seed_everything
-
-        callbacks = self._callbacks(f"pretrain {name}", epochs, f"pretrain_{name}")
-        fit_args = dict(verbose=self.verbose, callbacks=callbacks)
-        if name == "vae":
-            # Zero epochs (initial_epoch == epochs) builds the model through the one
-            # pretraining code path without training it.
-            model, _ = vaekit.pretrain_vae(x, dataclasses.replace(config, epochs=1), seed=seed,
-                                           initial_epoch=1)
-
-            def train_epoch(epoch):
-                step = dataclasses.replace(config, epochs=epoch + 1)
-                return vaekit.pretrain_vae(x, step, seed=seed, vae=model,
-                                           initial_epoch=epoch, **fit_args)[1]
-        else:
-            seed_everything(seed)
-            model = vaekit.build_autoencoder(
-                x.shape[1:], config.latent_dim, config.architecture, config.reconstruction,
-                learning_rate=config.learning_rate, **config.resolved_architecture_options())
-
-            passes = config.resolved_passes(len(x))  # as pretrain_vae does for the VAE
-            rows = np.concatenate([x] * passes, axis=0) if passes > 1 else x
-
-            def train_epoch(epoch):
-                # Shuffled here, from the generator fit_resumable seeds for this epoch:
-                # Keras' own shuffle would also draw when a fresh model builds itself.
-                order = np.random.permutation(len(rows))
-                return model.fit(rows[order], epochs=epoch + 1, initial_epoch=epoch,
-                                 shuffle=False, batch_size=config.batch_size,
-                                 **fit_args).history
-        return model, train_epoch
+    def experiments(self) -> list:
+        """The (label count, seed) pairs of the pipeline, in order."""
+        return experiments(self.pipeline)
 
     # ------------------------------------------------------------------ stages
     def pretrain(self) -> None:
         """Pretrain the VAE (and the autoencoder when ``model.autoencoder``) on all rows."""
         start = time.perf_counter()
-        self._pretrain_one("vae")
-        if self.pipeline.autoencoder:
-            self._pretrain_one("autoencoder")
+        pretrain_models(self.context())
         self._timings["pretrain"] = time.perf_counter() - start
-
-    def experiments(self) -> list:
-        """The (label count, seed) pairs of the pipeline, in order."""
-        spec = self.pipeline.finetune
-        if spec is None:
-            return []
-        return [(count, seed) for count in spec.label_counts() for seed in spec.seeds]
 
     def finetune(self) -> None:
         """Fine-tune one classifier per (label count, seed); finished ones are kept."""
-        import vaekit
-        from vaekit.data import hide_labels
-
-        experiments = self.experiments()
-        if not experiments:
-            self.echo("finetune: the pipeline has no finetune section, skipped")
-            return
-        start, config = time.perf_counter(), self.pipeline.finetune.config
-        for index, (count, seed) in enumerate(experiments, 1):
-            label = f"finetune {index}/{len(experiments)} ({count}, seed {seed})"
-            result = self.layout.result("finetune", count, seed)
-            if result.is_file() and self.layout.classifier(count, seed).is_file():
-                self.echo(f"{label}: done already, kept")
-                continue
-            keep = self.data.labelled_indices(count, seed)
-            y = hide_labels(self.data.y_train, keep)
-            epochs = config.resolved_epochs(len(self.data.x_train))
-            self.echo(f"{label}: {len(keep)} labelled rows, {epochs} epochs")
-            began = time.perf_counter()
-            callbacks = self._callbacks(label, epochs,
-                                        f"finetune_{self.layout.unit_name(count, seed)}")
-            classifier, history = vaekit.finetune(
-                self.model("vae"), self.data.x_train, y, config, seed=seed,
-                verbose=self.verbose, callbacks=callbacks)
-            self._publish_tensorboard(f"finetune_{self.layout.unit_name(count, seed)}")
-            save_keras_model(classifier, self.layout.classifier(count, seed))
-            write_json(result, {
-                "label_count": count.key, "labels_per_class": count.per_class,
-                "n_labels": int(len(keep)), "seed": seed,
-                "seconds": time.perf_counter() - began,
-                "labelled_indices": keep.tolist(),
-                "history": {k: [float(v) for v in vs] for k, vs in history.items()},
-            })
-        self._timings["finetune"] = time.perf_counter() - start
+        start = time.perf_counter()
+        if finetune_classifiers(self.context()):  # not timed when there is nothing to do
+            self._timings["finetune"] = time.perf_counter() - start
 
     def evaluate(self) -> dict:
         """Score every classifier, probe and baseline on the test set; write the metrics."""
-        from vaekit.runner.scoring import evaluate_run
-
         start = time.perf_counter()
-        metrics = evaluate_run(self)
+        metrics = evaluate_run(self.context())
         self._timings["evaluate"] = time.perf_counter() - start
         return metrics
 
     def generate(self) -> list[Path]:
         """Draw the figures and write ``report.html``; returns the files written."""
-        from vaekit.runner.figures import draw_figures
-        from vaekit.runner.report import write_report
-
         start = time.perf_counter()
-        written = draw_figures(self)
+        written = draw_figures(self.context())
         if self.pipeline.outputs.report:
             written.append(write_report(self.layout, self.pipeline))
         self._timings["generate"] = time.perf_counter() - start

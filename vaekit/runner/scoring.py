@@ -3,60 +3,33 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vaekit.file_formats import write_csv, write_json
+from vaekit.runner.context import StageContext
+from vaekit.runner.layout import RunFolderError
+from vaekit.runner.methods import method_columns, score
 
-if TYPE_CHECKING:
-    from vaekit.runner.run import Runner
+__all__ = ["evaluate_run"]
 
-__all__ = ["METHOD_LABELS", "OWN_COLUMNS", "evaluate_run", "method_columns"]
-
-#: Display name of each scored method (baselines keep their own names).
-METHOD_LABELS = {
-    "accuracy": "vaekit (fine-tuned)",
-    "vae_probe": "VAE latent + probe (M1)",
-    "autoencoder_probe": "AutoEncoder latent + probe",
-    "logistic_regression": "logistic regression",
-    "pca_logistic": "PCA(32) + logistic regression",
-    "label_spreading": "label spreading (k-NN)",
-    "self_training": "self-training (SVC)",
-}
-#: Columns that are vaekit's own scores; the others are baselines.
-OWN_COLUMNS = ("accuracy", "vae_probe", "autoencoder_probe")
 #: Rows on which the VAE's ELBO and active units are measured.
 _PRETRAIN_EVAL_ROWS = 5000
 
 
-def method_columns(rows: list[dict]) -> list[str]:
-    """Score columns present in the experiment rows, vaekit first, baselines last."""
-    columns = [c for c in OWN_COLUMNS if any(c in row for row in rows)]
-    baselines = list(dict.fromkeys(name for row in rows for name in row.get("baselines", {})))
-    return columns + baselines
-
-
-def _score(row: dict, column: str) -> float | None:
-    if column in row:
-        return row[column]
-    return row.get("baselines", {}).get(column)
-
-
-def _pretrain_metrics(runner: Runner) -> dict:
+def _pretrain_metrics(ctx: StageContext) -> dict:
     from vaekit.evaluation import active_units
 
-    data, layout = runner.data, runner.layout
+    data, layout = ctx.data, ctx.layout
     x = data.x_test if data.x_test is not None else data.x_train
     x = x[:_PRETRAIN_EVAL_ROWS]
-    names = ["vae"] + (["autoencoder"] if runner.pipeline.autoencoder else [])
     metrics = {}
-    for name in names:
+    for name in ctx.model_names:
         history = json.loads(layout.history(name).read_text()) if layout.history(
             name).is_file() else {}
         entry = {"epochs": len(history.get("loss", [])),
                  "final": {key: values[-1] for key, values in history.items() if values}}
-        model = runner.model(name)
+        model = ctx.models.get(name)
         if name == "vae":
             entry["elbo_mean"] = float(np.mean(model.elbo(x)))
             entry["active_units"] = active_units(model, x)
@@ -69,15 +42,14 @@ def _pretrain_metrics(runner: Runner) -> dict:
     return metrics
 
 
-def _evaluate_experiment(runner: Runner, count, seed: int) -> dict:
+def _evaluate_experiment(ctx: StageContext, count, seed: int) -> dict:
     import keras
 
+    from vaekit.data import hide_labels
     from vaekit.evaluation import classification_report, latent_probe
     from vaekit.runner.baselines import run_baselines
-    from vaekit.runner.run import RunFolderError
-    from vaekit.data import hide_labels
 
-    layout, data, spec = runner.layout, runner.data, runner.pipeline.evaluate
+    layout, data, spec = ctx.layout, ctx.data, ctx.pipeline.evaluate
     finetuned = layout.result("finetune", count, seed)
     if not finetuned.is_file() or not layout.classifier(count, seed).is_file():
         raise RunFolderError(
@@ -91,11 +63,11 @@ def _evaluate_experiment(runner: Runner, count, seed: int) -> dict:
     row = {"label_count": count.key, "labels_per_class": count.per_class,
            "n_labels": int(len(keep)), "seed": seed, **report}
     if spec.probe is not None:
-        for name in ["vae"] + (["autoencoder"] if runner.pipeline.autoencoder else []):
-            model = runner.model(name)
+        for name in ctx.model_names:
+            model = ctx.models.get(name)
             row[f"{name}_probe"] = latent_probe(
                 model.encode(data.x_train[keep]), data.y_train[keep],
-                runner.latent_codes(name, data.x_test), data.y_test, kind=spec.probe)
+                ctx.models.latent_codes(name, data.x_test), data.y_test, kind=spec.probe)
     if spec.baselines:
         row["baselines"] = run_baselines(
             data.x_train, hide_labels(data.y_train, keep), data.x_test, data.y_test,
@@ -110,7 +82,7 @@ def _summary(rows: list[dict]) -> list[dict]:
         group = [row for row in rows if row["label_count"] == key]
         methods = {}
         for column in columns:
-            scores = [s for s in (_score(row, column) for row in group) if s is not None]
+            scores = [s for s in (score(row, column) for row in group) if s is not None]
             if scores:
                 methods[column] = {"mean": float(np.mean(scores)),
                                    "std": float(np.std(scores)), "n": len(scores)}
@@ -120,8 +92,8 @@ def _summary(rows: list[dict]) -> list[dict]:
     return summary
 
 
-def evaluate_run(runner: Runner) -> dict:
-    """Evaluate every experiment of ``runner`` (kept ones are reused) and write metrics.
+def evaluate_run(ctx: StageContext) -> dict:
+    """Evaluate every experiment of the run (kept ones are reused) and write metrics.
 
     Writes ``results/evaluate/<count>_seed<s>.json`` per experiment, then
     ``metrics.json`` (data summary, pretraining scores, one row per experiment,
@@ -130,32 +102,32 @@ def evaluate_run(runner: Runner) -> dict:
 
     Parameters
     ----------
-    runner : Runner
-        An opened runner whose earlier stages are done.
+    ctx : StageContext
+        The run, its earlier stages done.
 
     Returns
     -------
     dict
         The content of ``metrics.json``.
     """
-    layout = runner.layout
+    layout = ctx.layout
     rows = []
-    experiments = runner.experiments()
+    experiments = ctx.experiments()
     for index, (count, seed) in enumerate(experiments, 1):
         label = f"evaluate {index}/{len(experiments)} ({count}, seed {seed})"
         path = layout.result("evaluate", count, seed)
         if path.is_file():
-            runner.echo(f"{label}: done already, kept")
+            ctx.echo(f"{label}: done already, kept")
             row = json.loads(path.read_text())
         else:
-            row = _evaluate_experiment(runner, count, seed)
+            row = _evaluate_experiment(ctx, count, seed)
             write_json(path, row)
-            runner.echo(f"{label}: accuracy {100 * row['accuracy']:.2f}%")
+            ctx.echo(f"{label}: accuracy {100 * row['accuracy']:.2f}%")
         rows.append(row)
     metrics = {
-        "pipeline": runner.pipeline.name,
-        "data": runner.data.summary(),
-        "pretrain": _pretrain_metrics(runner),
+        "pipeline": ctx.pipeline.name,
+        "data": ctx.data.summary(),
+        "pretrain": _pretrain_metrics(ctx),
         "experiments": rows,
         "summary": _summary(rows),
     }
@@ -164,7 +136,7 @@ def evaluate_run(runner: Runner) -> dict:
     table = [
         {"label_count": row["label_count"], "labels_per_class": row["labels_per_class"],
          "n_labels": row["n_labels"], "seed": row["seed"], "macro_f1": row["macro_f1"],
-         **{column: _score(row, column) for column in columns}}
+         **{column: score(row, column) for column in columns}}
         for row in rows
     ]
     fields = ["label_count", "labels_per_class", "n_labels", "seed", "accuracy", "macro_f1",
