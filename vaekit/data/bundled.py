@@ -7,7 +7,7 @@ import logging
 
 import numpy as np
 
-from vaekit.data._checks import as_features
+from vaekit.data._features import as_features
 from vaekit.data._split import make_splits
 from vaekit.data.containers import DataSplits
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.data._checks import as_images
+from vaekit.data._features import as_images
 from vaekit.data.containers import ArrayData, DataSplits
 from vaekit.data.errors import DataError
 

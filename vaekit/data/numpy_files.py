@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.data._checks import as_features, check_same_shape, encode_labels
+from vaekit.data._features import as_features, check_same_shape
+from vaekit.data._labels import encode_labels
 from vaekit.data.containers import ArrayData, DataSplits
 from vaekit.data.errors import DataError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.data._checks import as_images
+from vaekit.data._features import as_images
 from vaekit.data._split import make_splits
 from vaekit.data.containers import DataSplits
 from vaekit.data.errors import DataError

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vaekit.data._checks import as_features, encode_labels
+from vaekit.data._features import as_features
+from vaekit.data._labels import encode_labels
 from vaekit.data.containers import ArrayData, DataSplits
 from vaekit.data.errors import DataError
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vaekit.data._checks import as_images, check_same_shape, encode_labels
+from vaekit.data._features import as_images, check_same_shape
+from vaekit.data._labels import encode_labels
+from vaekit.data._tfds_open import (
+    BINARY_IMAGE_DATASETS, base_name, check_keys, data_dir_text, import_tfds, open_split,
+)
 from vaekit.data.containers import ArrayData, DataSplits
 from vaekit.data.errors import DataError
 
@@ -26,82 +28,7 @@ __all__ = ["BINARY_IMAGE_DATASETS", "load_tfds", "tfds_stream"]
 
 logger = logging.getLogger(__name__)
 
-#: Data sets whose uint8 images already hold 0/1 and must not be divided by 255.
-BINARY_IMAGE_DATASETS = frozenset({"binarized_mnist"})
-
 _BATCH = 1024
-
-
-def _import_tfds() -> Any:
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError as err:
-        raise ImportError(
-            "loading TFDS data sets needs tensorflow-datasets: "
-            "pip install tensorflow-datasets"
-        ) from err
-    return tfds
-
-
-def _data_dir_text(data_dir: str | os.PathLike[str] | None) -> str:
-    if data_dir is not None:
-        return str(data_dir)
-    return os.environ.get("TFDS_DATA_DIR") or str(Path("~/tensorflow_datasets").expanduser())
-
-
-def _base_name(name: str) -> str:
-    """``"binarized_mnist:1.0.0"`` or ``"celeb_a/align"`` -> the dataset's own name."""
-    return re.split(r"[/:]", name, maxsplit=1)[0]
-
-
-def _how_to_prepare(name: str, where: str, *, offer_download: bool = True) -> str:
-    text = (
-        f"run `tfds build {_base_name(name)} --data_dir {where}` on a machine with "
-        f"internet access (then copy {where}/{_base_name(name)} here)"
-    )
-    return text + (", or pass download=True" if offer_download else "")
-
-
-def _open_split(
-    name: str,
-    split: str,
-    data_dir: str | os.PathLike[str] | None,
-    download: bool,
-    **load_kwargs: Any,
-) -> tuple[tf.data.Dataset, Any]:
-    """``tfds.load`` one split, turning its failures into :class:`DataError`."""
-    tfds = _import_tfds()
-    where = _data_dir_text(data_dir)
-    try:
-        return tfds.load(
-            name,
-            split=split,
-            data_dir=None if data_dir is None else os.fspath(data_dir),
-            download=download,
-            as_supervised=False,
-            with_info=True,
-            **load_kwargs,
-        )
-    except tfds.core.DatasetNotFoundError as err:
-        raise DataError(
-            f"dataset {name} is neither a registered TFDS data set nor prepared in "
-            f"data_dir {where}; check the name against tfds.list_builders() and the "
-            "data_dir"
-        ) from err
-    except AssertionError as err:  # how tfds reports that the prepared files are absent
-        raise DataError(
-            f"dataset {name} is not prepared in data_dir {where}; "
-            + _how_to_prepare(name, where)
-        ) from err
-    except ValueError as err:  # e.g. an unknown split name
-        raise DataError(f"dataset {name}, split {split!r} in data_dir {where}: {err}") from err
-    except OSError as err:
-        if download:
-            raise DataError(
-                f"dataset {name}: download into {where} failed ({err}); instead "
-                + _how_to_prepare(name, where, offer_download=False)
-            ) from err
-        raise DataError(f"dataset {name} in data_dir {where}: cannot read ({err})") from err
 
 
 def _check_image_size(image_size) -> tuple[int, int] | None:
@@ -131,21 +58,11 @@ def _resizer(image_size: tuple[int, int] | None):
     return resize
 
 
-def _check_keys(name: str, info: Any, image_key: str) -> list[str]:
-    keys = list(info.features.keys())
-    if image_key not in keys:
-        raise DataError(
-            f"dataset {name} has no feature {image_key!r}; its features are {keys}; "
-            "pass image_key=..."
-        )
-    return keys
-
-
 def _to_unit_images(images: np.ndarray, name: str, where: str) -> np.ndarray:
-    if _base_name(name) in BINARY_IMAGE_DATASETS and images.dtype == np.uint8:
+    if base_name(name) in BINARY_IMAGE_DATASETS and images.dtype == np.uint8:
         if images.size and images.max() > 1:
             raise DataError(
-                f"{where}: {_base_name(name)} should hold 0/1 pixels, found values up "
+                f"{where}: {base_name(name)} should hold 0/1 pixels, found values up "
                 f"to {int(images.max())}"
             )
         images = images.astype(np.float32)
@@ -209,15 +126,15 @@ def load_tfds(
     if max_examples is not None and (int(max_examples) != max_examples or max_examples < 1):
         raise ValueError(f"max_examples must be a positive integer, got {max_examples!r}")
     resize = _resizer(_check_image_size(image_size))
-    tfds = _import_tfds()
+    tfds = import_tfds()
     splits = [split_train] + ([split_test] if split_test is not None else [])
     wheres, images, labels = [], [], []
     info = None
     with_labels = False
     for split in splits:
         request = split if max_examples is None else f"{split}[:{int(max_examples)}]"
-        ds, info = _open_split(name, request, data_dir, download)
-        keys = _check_keys(name, info, image_key)
+        ds, info = open_split(name, request, data_dir, download)
+        keys = check_keys(name, info, image_key)
         with_labels = label_key is not None and label_key in keys
         where = f"dataset {name}, split {request!r}"
         if label_key is not None and not with_labels:
@@ -254,7 +171,7 @@ def load_tfds(
             encoded, class_names = encode_labels(labels, wheres, minus_one_unlabeled=True)
     else:
         encoded = [np.full(len(x), -1, dtype=np.int64) for x in images]
-    source = f"TFDS {name} in {_data_dir_text(data_dir)}"
+    source = f"TFDS {name} in {data_dir_text(data_dir)}"
     arrays = [ArrayData(x, y, class_names, source) for x, y in zip(images, encoded)]
     return DataSplits(
         train=arrays[0], test=arrays[1] if len(arrays) > 1 else None, name=name
@@ -309,17 +226,17 @@ def tfds_stream(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if shuffle_buffer < 0:
         raise ValueError(f"shuffle_buffer must be >= 0, got {shuffle_buffer}")
-    tfds = _import_tfds()
+    tfds = import_tfds()
     import tensorflow as tf
 
-    ds, info = _open_split(
+    ds, info = open_split(
         name, split, data_dir, download,
         shuffle_files=shuffle_buffer > 0,
         read_config=tfds.ReadConfig(shuffle_seed=seed),
     )
-    _check_keys(name, info, image_key)
+    check_keys(name, info, image_key)
     spec = ds.element_spec[image_key]
-    divide = spec.dtype == tf.uint8 and _base_name(name) not in BINARY_IMAGE_DATASETS
+    divide = spec.dtype == tf.uint8 and base_name(name) not in BINARY_IMAGE_DATASETS
     add_channel = spec.shape.rank == 2
 
     def to_float(example: dict[str, tf.Tensor]) -> tf.Tensor:
