@@ -1,57 +1,159 @@
-"""vaekit.config: the automatic schedule and the recipe's image/table defaults."""
+"""Settings: the data-kind rules, the recipe, the schedule and their checks."""
+
+from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
-from vaekit.config import FinetuneConfig, PretrainConfig, is_image_shape, is_pixel_data
+from vaekit._validation import SettingError
+from vaekit.config import (
+    ARCHITECTURE_NAMES,
+    FinetuneConfig,
+    FinetuneRecipe,
+    PretrainConfig,
+    is_image_shape,
+    is_pixel_data,
+    resolve_schedule,
+)
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
     ((28, 28, 1), True), ((8, 8, 1), True), ((64, 64, 3), True),
-    ((784,), False), ((30,), False), ((8, 8), False), ((4, 4, 1), False),
+    ((4, 4, 1), False), ((784,), False), ((50, 3), False),
 ])
 def test_is_image_shape(shape, expected):
     assert is_image_shape(shape) is expected
 
 
-def test_pixel_data_is_images_or_bernoulli_rows():
+def test_pixel_data_is_images_or_rows_in_the_unit_interval():
     assert is_pixel_data((28, 28, 1), "mse")
     assert is_pixel_data((784,), "bce")      # flat pixel rows in [0, 1]
     assert not is_pixel_data((30,), "mse")   # a standardised table
 
 
-def test_mixup_and_label_propagation_default_on_for_pixel_data_only():
-    config = FinetuneConfig()
+def test_config_names_the_architectures_of_the_registry():
+    from vaekit.builders import ARCHITECTURES
+
+    assert tuple(sorted(ARCHITECTURES)) == ARCHITECTURE_NAMES
+
+
+# ---------------------------------------------------------------- the recipe
+def test_mixup_and_label_propagation_resolve_on_for_pixel_data_only():
+    recipe = FinetuneRecipe()
     for shape, loss in (((28, 28, 1), "bce"), ((784,), "bce")):
-        assert config.resolved_mixup(shape, loss) == 0.5
-        assert config.resolved_label_propagation_weight(shape, loss) == 1.0
-    assert config.resolved_mixup((30,), "mse") == 0.0
-    assert config.resolved_label_propagation_weight((30,), "mse") == 0.0
+        resolved = recipe.resolved(shape, loss)
+        assert (resolved.mixup, resolved.label_propagation_weight) == (0.5, 1.0)
+    table = recipe.resolved((30,), "mse")
+    assert (table.mixup, table.label_propagation_weight) == (0.0, 0.0)
 
 
 def test_explicit_mixup_and_label_propagation_win_over_the_data_kind():
-    config = FinetuneConfig(mixup=0.2, label_propagation_weight=0.5)
-    assert config.resolved_mixup((30,), "mse") == 0.2
-    assert config.resolved_label_propagation_weight((30,), "mse") == 0.5
-    off = FinetuneConfig(mixup=0.0, label_propagation_weight=0.0)
-    assert off.resolved_mixup((28, 28, 1), "bce") == 0.0
-    assert off.resolved_label_propagation_weight((28, 28, 1), "bce") == 0.0
+    resolved = FinetuneRecipe(mixup=0.2, label_propagation_weight=0.5).resolved((30,), "mse")
+    assert (resolved.mixup, resolved.label_propagation_weight) == (0.2, 0.5)
+    off = FinetuneRecipe(mixup=0.0, label_propagation_weight=0.0).resolved((28, 28, 1), "bce")
+    assert (off.mixup, off.label_propagation_weight) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize("name", ["mixup", "label_propagation_weight"])
-def test_negative_recipe_weights_are_rejected(name):
-    with pytest.raises(ValueError, match=f"finetune.{name} must be a finite number >= 0"):
-        FinetuneConfig(**{name: -0.1})
+def test_balanced_class_weights_are_inverse_label_frequencies():
+    import numpy as np
+
+    recipe = FinetuneRecipe(class_weight="balanced").resolved(
+        (4,), "mse", y_labelled=np.array([0, 0, 0, 1]), n_classes=2)
+    assert recipe.class_weight == {0: pytest.approx(4 / 6), 1: pytest.approx(4 / 2)}
+    assert FinetuneRecipe(class_weight={1: 3.0}).resolved(
+        (4,), "mse", n_classes=3).class_weights(3) == [1.0, 3.0, 1.0]
 
 
-def test_automatic_epochs_aim_at_the_step_targets_within_the_pass_caps():
+def test_recipe_round_trips_through_its_dict_form():
+    recipe = FinetuneRecipe(alpha=0.01, head_units=(16, 8), class_weight={0: 2.0, 1: 0.5})
+    assert FinetuneRecipe.from_dict(recipe.as_dict()) == recipe
+    assert recipe.differences(dataclasses.replace(recipe, alpha=0.1)) == {"alpha": (0.01, 0.1)}
+
+
+@pytest.mark.parametrize(("field", "value", "error", "message"), [
+    ("mixup", -0.1, ValueError, "finetune.mixup must be a finite number >= 0"),
+    ("label_propagation_weight", -1, ValueError, "finetune.label_propagation_weight must"),
+    ("alpha", "big", TypeError, "finetune.alpha must be a number"),
+    ("augment", "afine", ValueError, "finetune.augment must be one of 'auto', 'affine'"),
+    ("classify_from", "median", ValueError, "finetune.classify_from must be one of"),
+    ("class_weight", "balance", ValueError, "finetune.class_weight must be a dict, 'balanced'"),
+    ("class_weight", {0: -1.0}, ValueError, r"finetune.class_weight\[0\] must be"),
+    ("head_units", (16, 0), ValueError, r"finetune.head_units\[\] must be >= 1"),
+    ("confidence", 1.0, ValueError, r"finetune.confidence must lie in \[0, 1\)"),
+])
+def test_recipe_rejects_bad_fields_when_built(field, value, error, message):
+    with pytest.raises(error, match=message) as info:
+        FinetuneRecipe(**{field: value})
+    assert isinstance(info.value, SettingError)
+    assert info.value.field.startswith("finetune.")
+
+
+# ---------------------------------------------------------------- the schedule
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("learning_rate", 0.0, "finetune.learning_rate must be a finite number > 0"),
+    ("learning_rate", float("inf"), "finetune.learning_rate must be a finite number > 0"),
+    ("steps", 0, "finetune.steps must be >= 1"),
+    ("validation_fraction", 1.0, r"finetune.validation_fraction must lie in \[0, 1\)"),
+])
+def test_schedule_rejects_bad_fields_with_the_field_named(field, value, message):
+    with pytest.raises(ValueError, match=message) as info:
+        FinetuneConfig(**{field: value})
+    assert info.value.field == f"finetune.{field}"
+
+
+def test_one_learning_rate_rule_everywhere():
+    # Adam accepts any positive rate; so do both stages (no upper bound of 1).
+    assert PretrainConfig(learning_rate=2.0).learning_rate == 2.0
+    assert FinetuneConfig(learning_rate=2.0).learning_rate == 2.0
+    with pytest.raises(ValueError, match="pretrain.learning_rate must be a finite number > 0"):
+        PretrainConfig(learning_rate=-1e-3)
+
+
+def test_pretrain_rejects_unknown_architecture_and_loss_when_built():
+    with pytest.raises(ValueError, match="pretrain.architecture must be one of 'conv'"):
+        PretrainConfig(architecture="mlp")
+    with pytest.raises(ValueError, match="pretrain.reconstruction must be one of 'bce'"):
+        PretrainConfig(reconstruction="l1")
+
+
+def test_epochs_and_steps_cannot_both_set_the_length():
+    with pytest.raises(ValueError, match="give one of them"):
+        FinetuneConfig(epochs=3, steps=100)
+
+
+def test_epochs_are_passes_over_the_data():
+    # Digits: 1,257 rows, batches of 256 -> 4 steps a pass.
+    schedule = PretrainConfig(epochs=15).schedule(1257)
+    assert (schedule.steps, schedule.epochs, schedule.steps_per_pass) == (60, 15, 4)
+    assert schedule.rounds * schedule.steps_per_round == schedule.steps
+    assert schedule.steps_per_round % schedule.steps_per_pass == 0  # whole passes a round
+    finetune = FinetuneConfig(epochs=7).schedule(60_000)
+    assert (finetune.steps, finetune.epochs, finetune.rounds) == (7 * 234, 7, 7)
+
+
+def test_explicit_steps_run_exactly():
+    schedule = FinetuneConfig(steps=1000).schedule(1257)
+    assert schedule.steps == 1000 and schedule.epochs == 250
+    assert schedule.rounds * schedule.steps_per_round == 1000
+    assert 25 <= schedule.steps_per_round <= 100
+
+
+def test_automatic_length_aims_at_the_step_targets_within_the_pass_caps():
     # Full MNIST: 234 steps a pass -> ~6,000 pretraining and ~3,000 fine-tuning steps.
-    assert PretrainConfig().resolved_epochs(60_000) == 26
-    assert FinetuneConfig().resolved_epochs(60_000) == 13
-    # Digits (1,257 rows, 4 steps a pass): 13 passes an epoch, capped at 100 / 300 passes.
-    assert PretrainConfig().resolved_passes(1257) == 13
-    assert PretrainConfig().resolved_epochs(1257) == 10   # 100 passes, at least 10 epochs
-    assert FinetuneConfig().resolved_epochs(1257) == 24   # 300 passes / 13 per epoch
-    assert PretrainConfig(epochs=3).resolved_epochs(60_000) == 3
+    assert PretrainConfig().schedule(60_000).epochs == 26
+    assert FinetuneConfig().schedule(60_000).epochs == 13
+    # Digits: 4 steps a pass; capped at 100 and 300 passes, in rounds of about 50 steps.
+    pretrain, finetune = PretrainConfig().schedule(1257), FinetuneConfig().schedule(1257)
+    assert (pretrain.epochs, pretrain.steps) == (100, 400)
+    assert (finetune.epochs, finetune.steps) == (300, 1200)
+    assert 25 <= finetune.steps_per_round <= 100
+    assert "1,200 steps = 300 epochs (passes)" in finetune.describe()
+
+
+def test_a_data_set_smaller_than_a_batch_makes_one_step_a_pass():
+    schedule = resolve_schedule(100, 256, epochs=5, auto_steps=1, auto_max_passes=1)
+    assert (schedule.steps, schedule.steps_per_pass) == (5, 1)
 
 
 def test_ema_momentum_follows_the_run_length():

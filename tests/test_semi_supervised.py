@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import vaekit
-from vaekit.config import FinetuneConfig, PretrainConfig
-from vaekit.semi_supervised import Augmenter, check_semi_supervised_labels
-from vaekit.semi_supervised.augment import warp_bank
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
+from vaekit.semi_supervised import JointBatches, check_semi_supervised_labels, propagate_labels
+from vaekit.semi_supervised.finetune import validation_split
 
 TINY_PRETRAIN = PretrainConfig(latent_dim=8, epochs=3, batch_size=64,
                                architecture_options={"hidden_units": (64,)})
@@ -20,6 +20,8 @@ TINY_PRETRAIN = PretrainConfig(latent_dim=8, epochs=3, batch_size=64,
 
 def tiny_finetune(**overrides) -> FinetuneConfig:
     settings = dict(epochs=3, batch_size=64, labelled_batch_size=32)
+    if "steps" in overrides:
+        del settings["epochs"]
     settings.update(overrides)
     return FinetuneConfig(**settings)
 
@@ -56,12 +58,12 @@ def test_bad_labels_are_rejected_with_the_reason(y, error, message):
         check_semi_supervised_labels(y, 10)
 
 
-def test_fewer_rows_than_a_batch_is_rejected(pretrained, digits):
+def test_fewer_rows_than_a_batch_make_one_smaller_batch(pretrained, digits):
     vae, _ = pretrained
     x, y = digits
-    with pytest.raises(ValueError, match="batch_size=256"):
-        vaekit.finetune(vae, x[:100], partly_labelled(y[:100], per_class=2),
-                        FinetuneConfig(epochs=1, batch_size=256))
+    _, history = vaekit.finetune(vae, x[:100], partly_labelled(y[:100], per_class=2),
+                                 FinetuneConfig(epochs=3, batch_size=256))
+    assert len(history["loss"]) == 1  # 3 steps of 100 rows, in one round
 
 
 def test_finetune_rejects_a_model_that_is_not_a_vae(digits):
@@ -69,56 +71,6 @@ def test_finetune_rejects_a_model_that_is_not_a_vae(digits):
     autoencoder = vaekit.build_autoencoder((8, 8, 1), 4, hidden_units=(16,))
     with pytest.raises(TypeError, match="vaekit.VAE"):
         vaekit.finetune(autoencoder, x, partly_labelled(y), tiny_finetune())
-
-
-# ---------------------------------------------------------------- augmentation
-@pytest.mark.backends
-def test_identity_warp_returns_the_image_and_a_shift_moves_it(digits):
-    x, _ = digits
-    image = x[:1]
-    identity = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
-    shift = np.array([[[1.0, 0.0, -1.0], [0.0, 1.0, 0.0]]])  # source x = output x - 1
-    for matrix, expected in ((identity, image[0, :, :, 0]),
-                             (shift, np.pad(image[0, :, :-1, 0], ((0, 0), (1, 0))))):
-        indices, weights = warp_bank(8, 8, matrix)
-        flat = image.reshape(1, 64)[0]
-        warped = (flat[indices[0].reshape(64, 4)] * weights[0]).sum(-1).reshape(8, 8)
-        np.testing.assert_allclose(warped, expected, atol=1e-6)
-
-
-@pytest.mark.backends
-def test_augmenter_views_keep_the_shape_and_differ_from_the_input(digits):
-    x, _ = digits
-    augmenter = Augmenter((8, 8, 1), "auto", seed=0)
-    assert augmenter.kind == "affine"
-    batch = keras.ops.convert_to_tensor(x[:32])
-    weak = keras.ops.convert_to_numpy(augmenter.weak(batch))
-    strong = keras.ops.convert_to_numpy(augmenter.strong(batch))
-    assert weak.shape == strong.shape == x[:32].shape
-    assert np.abs(strong - x[:32]).mean() > np.abs(weak - x[:32]).mean() > 0
-    assert Augmenter((64,), "auto").kind == "noise"
-    assert Augmenter((8, 8), "auto").kind == "noise"  # sequences are not images
-    with pytest.raises(ValueError, match="needs images"):
-        Augmenter((64,), "affine")
-
-
-@pytest.mark.backends
-def test_corrupt_view_draws_each_value_from_its_own_column():
-    rng = np.random.default_rng(0)
-    # Column j holds values in [100 j, 100 j + 1): a donor from another column shows.
-    x = (rng.random((256, 6)) + 100 * np.arange(6)).astype("float32")
-    augmenter = Augmenter((6,), "corrupt", seed=0, noise_std=0.0, corruption_rate=0.3)
-
-    strong = keras.ops.convert_to_numpy(augmenter.strong(keras.ops.convert_to_tensor(x)))
-    weak = keras.ops.convert_to_numpy(augmenter.weak(keras.ops.convert_to_tensor(x)))
-
-    assert strong.shape == x.shape
-    np.testing.assert_array_equal(np.floor(strong / 100), np.floor(x / 100))
-    for column in range(6):  # every value is one of its column's own values
-        assert np.isin(strong[:, column], x[:, column]).all()
-    changed = (strong != x).mean()
-    assert 0.2 < changed < 0.35  # 30 % replaced, minus donors that are the row itself
-    np.testing.assert_array_equal(weak, x)  # noise_std=0: the weak view is the row
 
 
 # ---------------------------------------------------------------- fine-tuning
@@ -129,7 +81,7 @@ def test_finetune_learns_the_digits_from_a_few_labels(pretrained, digits):
     x_train, y_train, x_test, y_test = x[:600], y[:600], x[1200:], y[1200:]
     before = vae.get_weights()
     classifier, history = vaekit.finetune(
-        vae, x_train, partly_labelled(y_train, per_class=10), tiny_finetune(epochs=12),
+        vae, x_train, partly_labelled(y_train, per_class=10), tiny_finetune(epochs=60),
         seed=0,
     )
     accuracy = np.mean(classifier.predict_classes(x_test) == y_test)
@@ -155,19 +107,11 @@ def test_frozen_encoder_does_not_change_while_the_head_does(pretrained, digits):
     )
     for old, new in zip(vae.encoder.get_weights(), classifier.encoder.get_weights()):
         np.testing.assert_allclose(old, new)
-    head_init = vaekit.semi_supervised.build_head(vae.latent_dim, 10)
+    from vaekit.builders.classifier_head import build_head
+
+    head_init = build_head(vae.latent_dim, 10)
     assert classifier.head.get_weights()[0].shape == head_init.get_weights()[0].shape
     assert not np.allclose(classifier.head.get_weights()[1], 0.0)  # biases moved
-
-
-def test_validation_split_reports_validation_accuracy(pretrained, digits):
-    vae, _ = pretrained
-    x, y = digits
-    _, history = vaekit.finetune(
-        vae, x[:600], partly_labelled(y[:600], per_class=6),
-        tiny_finetune(epochs=2, validation_fraction=0.34, class_weight="balanced"), seed=0,
-    )
-    assert "val_accuracy" in history and len(history["val_accuracy"]) >= 1
 
 
 def test_classifier_round_trips_through_a_keras_file(pretrained, digits, tmp_path):
@@ -197,8 +141,8 @@ def test_pretrain_then_finetune_runs_the_whole_job(digits):
     )
     assert isinstance(result.vae, vaekit.VAE)
     assert isinstance(result.classifier, vaekit.SemiSupervisedClassifier)
-    assert len(result.pretrain_history["loss"]) == 3
-    assert len(result.finetune_history["loss"]) == 2
+    assert len(result.pretrain_history["loss"]) == TINY_PRETRAIN.schedule(600).rounds
+    assert len(result.finetune_history["loss"]) == tiny_finetune(epochs=2).schedule(600).rounds
     with pytest.raises(ValueError, match="no labelled rows"):
         vaekit.pretrain_then_finetune(x[:600], np.full(600, -1))
 
@@ -209,8 +153,150 @@ def test_pretrain_then_finetune_runs_the_whole_job(digits):
     ((30,), "mse", 0.0, 0.0),       # a standardised table
 ])
 def test_new_classifier_gets_the_recipe_of_its_data(shape, loss, mixup, propagation):
-    from vaekit.semi_supervised.training import _new_classifier
-
     vae = vaekit.build_vae(shape, 2, "dense", reconstruction=loss, seed=0, hidden_units=(8,))
-    model = _new_classifier(vae, 3, FinetuneConfig(), np.array([0, 1, 2]), seed=0)
-    assert (model.mixup, model.label_propagation_weight) == (mixup, propagation)
+    model = vaekit.SemiSupervisedClassifier(vae.encoder, vae.decoder, 3,
+                                            reconstruction=loss)
+    assert (model.recipe.mixup, model.recipe.label_propagation_weight) == (mixup, propagation)
+
+
+# ---------------------------------------------------------------- batches and targets
+def test_joint_batches_depend_on_the_step_not_on_the_round_size():
+    x = np.arange(40, dtype="float32")[:, None]
+    y = np.where(np.arange(40) < 10, np.arange(40) % 2, -1)
+    small = JointBatches(x, y, np.arange(10), 8, 4, seed=3, steps_per_round=2)
+    large = JointBatches(x, y, np.arange(10), 8, 4, seed=3, steps_per_round=5)
+    first = []
+    for _ in range(5):  # 5 rounds of 2 steps
+        first += [small.rows_of_step(small.round * 2 + i) for i in range(2)]
+        small.on_epoch_end()
+    second = []
+    for _ in range(2):  # 2 rounds of 5 steps
+        second += [large.rows_of_step(large.round * 5 + i) for i in range(5)]
+        large.on_epoch_end()
+    for (lab_a, unl_a), (lab_b, unl_b) in zip(first, second):
+        np.testing.assert_array_equal(lab_a, lab_b)
+        np.testing.assert_array_equal(unl_a, unl_b)
+    one_pass = np.concatenate([unl for _, unl in first[:5]])  # 5 steps of 8 = 40 rows
+    np.testing.assert_array_equal(np.sort(one_pass), np.arange(40))
+    assert all(len(set(lab)) == len(lab) for lab, _ in first)  # no repeats within a step
+
+
+def test_label_propagation_follows_the_graph_and_marks_unreached_rows():
+    # Two tight clusters with one label each, and a far pair that no label reaches.
+    z = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2], [100.0], [100.1]])
+    y = np.array([0, -1, -1, 1, -1, -1, -1, -1])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the expected warnings are filtered inside
+        targets, weights = propagate_labels(z, y, n_classes=2, neighbors=2)
+    assert targets[:3].argmax(1).tolist() == [0, 0, 0]
+    assert targets[3:6].argmax(1).tolist() == [1, 1, 1]
+    np.testing.assert_allclose(targets[6:], 0.5)
+    np.testing.assert_array_equal(weights[6:], 0.0)
+    assert (weights[:6] > 0.5).all()
+
+
+# ---------------------------------------------------------------- schedule behaviour
+def test_averaged_weights_survive_early_stopping(pretrained, digits):
+    vae, _ = pretrained
+    x, y = digits
+    y_few = partly_labelled(y[:600], per_class=9)
+    classifier, history = vaekit.finetune(
+        vae, x[:600], y_few,
+        tiny_finetune(steps=60, validation_fraction=0.34, ema_momentum=0.9,
+                      early_stopping_patience=2), seed=0)
+    assert classifier.optimizer.use_ema
+    _, val_rows = validation_split(
+        y_few, np.flatnonzero(y_few >= 0), 0.34, 0)
+    kept = np.mean(classifier.predict_classes(x[val_rows]) == y_few[val_rows])
+    # What is kept is what was validated best: the averaged weights of the best round.
+    assert kept == pytest.approx(max(history["val_accuracy"]), abs=1e-6)
+
+
+def test_early_stopping_stops_and_keeps_the_best_round(pretrained, digits):
+    vae, _ = pretrained
+    x, y = digits
+    # A learning rate this small leaves the validation accuracy where it starts.
+    _, history = vaekit.finetune(
+        vae, x[:600], partly_labelled(y[:600], per_class=6),
+        tiny_finetune(steps=200, learning_rate=1e-12, validation_fraction=0.34,
+                      early_stopping_patience=2, ema_momentum=0.0), seed=0)
+    rounds = FinetuneConfig(steps=200, batch_size=64).schedule(600).rounds
+    assert rounds > 3
+    assert len(history["loss"]) == 3  # the first round, then 2 without improvement
+
+
+def test_class_weights_change_what_the_classifier_learns(pretrained, digits):
+    vae, _ = pretrained
+    x, y = digits
+    y_few = partly_labelled(y[:600], per_class=10)
+    shares = []
+    for weights in (None, {0: 0.0}):
+        recipe = FinetuneRecipe(class_weight=weights, pseudo_label_weight=0.0,
+                                label_propagation_weight=0.0)
+        classifier, _ = vaekit.finetune(vae, x[:600], y_few, tiny_finetune(epochs=40),
+                                        recipe=recipe, seed=0)
+        shares.append(np.mean(classifier.predict_classes(x[1200:]) == 0))
+    # Without weight, class 0 is learned from nothing but the other classes' rows.
+    assert shares[0] > 0.05 and shares[1] < shares[0] / 2, shares
+
+
+def test_free_bits_of_the_vae_apply_in_fine_tuning(digits):
+    x, y = digits
+    vae, _ = vaekit.pretrain_vae(x[:300], PretrainConfig(
+        latent_dim=4, epochs=1, batch_size=64, free_bits=0.25,
+        architecture_options={"hidden_units": (16,)}), seed=0)
+    classifier, _ = vaekit.finetune(vae, x[:300], partly_labelled(y[:300], per_class=3),
+                                    tiny_finetune(epochs=1), seed=0)
+    assert classifier.free_bits == 0.25
+
+
+@pytest.mark.backends
+def test_augmentation_draws_advance_every_step(pretrained, digits):
+    vae, _ = pretrained
+    x, y = digits
+    classifier, _ = vaekit.finetune(vae, x[:600], partly_labelled(y[:600]),
+                                    tiny_finetune(epochs=1), seed=0)
+    state = keras.ops.convert_to_numpy(classifier.augment_seed.state)
+    fresh = vaekit.SemiSupervisedClassifier(classifier.encoder, classifier.decoder, 10, seed=0)
+    assert not np.array_equal(state, keras.ops.convert_to_numpy(fresh.augment_seed.state))
+
+
+# ---------------------------------------------------------------- warm start
+def test_warm_start_applies_a_changed_recipe_and_learning_rate(pretrained, digits):
+    vae, _ = pretrained
+    x, y = digits
+    y_few = partly_labelled(y[:600])
+    classifier, _ = vaekit.finetune(vae, x[:600], y_few, tiny_finetune(epochs=1), seed=0)
+    steps = int(classifier.optimizer.iterations)
+    vaekit.finetune(vae, x[:600], y_few, tiny_finetune(epochs=1, learning_rate=5e-4),
+                    recipe=FinetuneRecipe(alpha=0.5, confidence=0.8), classifier=classifier)
+    assert (classifier.recipe.alpha, classifier.recipe.confidence) == (0.5, 0.8)
+    assert float(classifier.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert int(classifier.optimizer.iterations) > steps  # the optimizer state went on
+    with pytest.raises(ValueError, match="cannot change head_units from"):
+        vaekit.finetune(vae, x[:600], y_few, tiny_finetune(epochs=1),
+                        recipe=FinetuneRecipe(head_units=(8,)), classifier=classifier)
+    with pytest.raises(ValueError, match="averaging cannot be switched"):
+        vaekit.finetune(vae, x[:600], y_few, tiny_finetune(epochs=1, ema_momentum=0.0),
+                        classifier=classifier)
+
+
+# ---------------------------------------------------------------- the central claim
+@pytest.mark.slow
+def test_finetune_beats_a_probe_on_the_frozen_latent_means(digits):
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = digits
+    x_train, y_train, x_test, y_test = x[:1257], y[:1257], x[1257:], y[1257:]
+    y_few = partly_labelled(y_train, per_class=10, seed=0)
+    vae, _ = vaekit.pretrain_vae(x_train, PretrainConfig(
+        latent_dim=16, epochs=40, architecture_options={"hidden_units": (128,)}), seed=0)
+    labelled = y_few >= 0
+    probe = LogisticRegression(max_iter=2000).fit(vae.encode(x_train[labelled]),
+                                                  y_train[labelled])
+    probe_accuracy = probe.score(vae.encode(x_test), y_test)
+    classifier, _ = vaekit.finetune(vae, x_train, y_few, FinetuneConfig(epochs=100), seed=0)
+    finetune_accuracy = np.mean(classifier.predict_classes(x_test) == y_test)
+    assert finetune_accuracy > probe_accuracy + 0.03, (finetune_accuracy, probe_accuracy)

@@ -4,7 +4,7 @@ Importing vaekit registers its Keras layers and models, so ``.keras`` files it
 saved load with plain :func:`keras.models.load_model`.
 """
 
-from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
 from vaekit.estimators import VAEClassifier, VAETransformer
 from vaekit.layers import KLDivergence, Sampling
 from vaekit.models import VAE, AutoEncoder, build_autoencoder, build_vae
@@ -24,6 +24,7 @@ __all__ = [
     "AutoEncoder",
     "BetaWarmup",
     "FinetuneConfig",
+    "FinetuneRecipe",
     "PretrainConfig",
     "SemiSupervisedClassifier",
     "SemiSupervisedResult",

@@ -4,7 +4,105 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import math
+
 import numpy as np
+
+
+class SettingError(Exception):
+    """A setting (a constructor argument, a config field, a pipeline key) is invalid.
+
+    Carries the setting's name apart from the message, so that a caller (the
+    pipeline checker) can report it under its own path without parsing text.
+
+    Parameters
+    ----------
+    field : str
+        Dotted name of the setting, e.g. ``"finetune.alpha"``.
+    message : str
+        What is wrong and what to do, without the name: ``"must be >= 0, got -1."``.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field} {message}")
+
+
+class SettingValueError(SettingError, ValueError):
+    """A setting has the right type but a wrong value."""
+
+
+class SettingTypeError(SettingError, TypeError):
+    """A setting has the wrong type."""
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, or raise naming them all.
+
+    Parameters
+    ----------
+    name : str
+        Setting name used in the error message.
+    value : object
+        The value given by the user.
+    choices : iterable of str
+        Accepted values.
+
+    Returns
+    -------
+    str
+    """
+    choices = tuple(choices)
+    if not isinstance(value, str):
+        raise SettingTypeError(name, f"must be one of {', '.join(map(repr, choices))}, "
+                                     f"got {value!r}.")
+    if value not in choices:
+        raise SettingValueError(name, f"must be one of {', '.join(map(repr, choices))}, "
+                                      f"got {value!r}.")
+    return value
+
+
+def check_fraction(name: str, value, *, open_low: bool = False) -> float:
+    """Return ``value`` as a float in [0, 1) (or (0, 1) with ``open_low``), or raise.
+
+    Parameters
+    ----------
+    name : str
+        Setting name used in the error message.
+    value : object
+        The value given by the user.
+    open_low : bool, default=False
+        Exclude 0.
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise SettingTypeError(name, f"must be a number, got {value!r}.")
+    value = float(value)
+    if not (0.0 < value < 1.0 if open_low else 0.0 <= value < 1.0):
+        raise SettingValueError(name, f"must lie in {'(0, 1)' if open_low else '[0, 1)'}, "
+                                      f"got {value}.")
+    return value
+
+
+def check_learning_rate(name: str, value) -> float:
+    """The one learning-rate rule of vaekit: a finite number > 0.
+
+    Parameters
+    ----------
+    name : str
+        Setting name used in the error message.
+    value : object
+        The value given by the user.
+
+    Returns
+    -------
+    float
+    """
+    return check_non_negative_float(name, value, strict=True)
 
 
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
@@ -24,9 +122,9 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
     int
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+        raise SettingTypeError(name, f"must be an integer >= {minimum}, got {value!r}.")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+        raise SettingValueError(name, f"must be >= {minimum}, got {value}.")
     return int(value)
 
 
@@ -48,10 +146,10 @@ def check_non_negative_float(name: str, value, *, strict: bool = False) -> float
     """
     bound = "> 0" if strict else ">= 0"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number {bound}, got {value!r}.")
+        raise SettingTypeError(name, f"must be a number {bound}, got {value!r}.")
     value = float(value)
-    if not np.isfinite(value) or value < 0 or (strict and value == 0):
-        raise ValueError(f"{name} must be a finite number {bound}, got {value}.")
+    if not math.isfinite(value) or value < 0 or (strict and value == 0):
+        raise SettingValueError(name, f"must be a finite number {bound}, got {value}.")
     return value
 
 

@@ -19,9 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from vaekit.config import is_image_shape
-
-AUGMENTATIONS = ("auto", "affine", "shift", "corrupt", "noise", "none")
+from vaekit.config import AUGMENTATIONS, is_image_shape
 
 #: Share of the values that the strong ``"corrupt"`` view replaces.
 CORRUPTION_RATE = 0.3

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
 from vaekit.estimators._base import (
     COMMON_PARAMETER_CONSTRAINTS,
     BaseVAEEstimator,
@@ -25,7 +25,7 @@ from vaekit.semi_supervised.labels import UNLABELED
 
 logger = logging.getLogger(__name__)
 
-#: FinetuneConfig fields that have their own constructor parameter.
+#: FinetuneConfig and FinetuneRecipe fields that have their own constructor parameter.
 _FINETUNE_PARAMS = {
     "epochs": "finetune_epochs",
     "batch_size": "batch_size",
@@ -105,7 +105,8 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
     alpha : float, default=1e-3
         Weight of the VAE loss on unlabeled rows while fine-tuning.
     finetune_options : dict or None, default=None
-        Further :class:`vaekit.config.FinetuneConfig` fields, e.g.
+        Further fields of :class:`vaekit.FinetuneConfig` (the schedule) or
+        :class:`vaekit.FinetuneRecipe` (the objective), e.g.
         ``{"head_units": (64,), "mixup": 0.0, "pseudo_label_weight": 0.0,
         "validation_fraction": 0.1}``.
     input_shape : tuple of int or None, default=None
@@ -119,7 +120,9 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
     warm_start : bool, default=False
         When True, ``fit`` on a fitted classifier skips pretraining and
         fine-tunes the fitted model for ``finetune_epochs`` more epochs. The
-        classes must stay the same.
+        classes must stay the same. Changed ``alpha``, ``learning_rate`` and
+        recipe options apply; a change of the head (``head_units``) or the
+        augmentation raises.
 
     Attributes
     ----------
@@ -252,10 +255,10 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                 "to train a new model."
             )
         seed = draw_seed(self.random_state)
-        finetune_config = self._finetune_config(len(x))
+        finetune_config, recipe = self._finetune_settings(len(x))
         with seeded(seed):
             if warm:
-                history = self._continue_finetuning(x, y_encoded, finetune_config, seed)
+                history = self._continue_finetuning(x, y_encoded, finetune_config, recipe, seed)
                 self.history_["finetune"] = {
                     key: self.history_["finetune"].get(key, []) + values
                     for key, values in history.items()
@@ -264,7 +267,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
             self.reconstruction_ = self._resolve_reconstruction(x)
             result = pretrain_then_finetune(
                 x, y_encoded, pretrain=self._pretrain_config(len(x)), finetune=finetune_config,
-                seed=seed, verbose=min(int(self.verbose), 2),
+                recipe=recipe, seed=seed, verbose=min(int(self.verbose), 2),
             )
         self.classes_ = classes
         self.vae_, self.model_ = result.vae, result.classifier
@@ -311,19 +314,19 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
             epochs=self.pretrain_epochs, batch_size=min(self.batch_size, n_rows),
             learning_rate=float(self.learning_rate),
             architecture_options=self._architecture_options(),
-            # An explicit epoch count means passes over the data, as everywhere in
-            # scikit-learn; the automatic schedule picks its own passes per epoch.
-            passes_per_epoch=None if self.pretrain_epochs is None else 1,
         )
 
-    def _finetune_config(self, n_rows: int) -> FinetuneConfig:
+    def _finetune_settings(self, n_rows: int) -> tuple[FinetuneConfig, FinetuneRecipe]:
+        """The schedule and the recipe, from the parameters and ``finetune_options``."""
         options = dict(self.finetune_options or {})
-        known = [f.name for f in dataclasses.fields(FinetuneConfig)]
-        unknown = set(options) - set(known)
+        schedule_fields = {f.name for f in dataclasses.fields(FinetuneConfig)}
+        recipe_fields = {f.name for f in dataclasses.fields(FinetuneRecipe)}
+        unknown = set(options) - schedule_fields - recipe_fields
         if unknown:
             raise ValueError(
                 f"finetune_options has unknown key(s) {sorted(unknown)}; it accepts the "
-                f"fields of FinetuneConfig: {known}."
+                f"fields of FinetuneConfig {sorted(schedule_fields)} and of FinetuneRecipe "
+                f"{sorted(recipe_fields)}."
             )
         for field, param in _FINETUNE_PARAMS.items():
             if field in options:
@@ -331,15 +334,22 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                     f"finetune_options[{field!r}] duplicates the parameter {param}; set "
                     f"{param} instead."
                 )
-        options.setdefault("passes_per_epoch", None if self.finetune_epochs is None else 1)
-        return FinetuneConfig(
+        config = FinetuneConfig(
             epochs=self.finetune_epochs, batch_size=min(self.batch_size, n_rows),
-            learning_rate=float(self.learning_rate), alpha=float(self.alpha), **options,
-        )
+            learning_rate=float(self.learning_rate),
+            **{k: v for k, v in options.items() if k in schedule_fields})
+        recipe = FinetuneRecipe(
+            alpha=float(self.alpha), **{k: v for k, v in options.items() if k in recipe_fields})
+        return config, recipe
 
-    def _continue_finetuning(self, x, y_encoded, config: FinetuneConfig, seed: int) -> dict:
-        """Warm start: more fine-tuning epochs of ``model_``, with its optimizer state."""
-        _, history = finetune(self.vae_, x, y_encoded, config, seed=seed,
+    def _continue_finetuning(self, x, y_encoded, config: FinetuneConfig,
+                             recipe: FinetuneRecipe, seed: int) -> dict:
+        """Warm start: more fine-tuning of ``model_`` with its optimizer state.
+
+        The recipe, learning rate and averaging of the current parameters
+        apply from now on; a change the model cannot take raises.
+        """
+        _, history = finetune(self.vae_, x, y_encoded, config, recipe=recipe, seed=seed,
                               verbose=min(int(self.verbose), 2), classifier=self.model_)
         return _as_lists(history)
 

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from vaekit._validation import check_non_negative_float
+from vaekit.losses.kl import kl_loss, kl_per_dimension
 
 
 @keras.saving.register_keras_serializable(package="vaekit")
@@ -61,30 +62,12 @@ class KLDivergence(keras.layers.Layer):
             name="beta",
         )
 
-    @staticmethod
-    def kl_per_dimension(z_mean, z_log_var):
-        """Closed-form KL of each latent dimension, shape ``(batch, latent_dim)``.
-
-        Parameters
-        ----------
-        z_mean, z_log_var : tensor
-            Posterior means and log-variances.
-
-        Returns
-        -------
-        tensor
-            ``0.5 * (exp(log_var) + mean**2 - 1 - log_var)``.
-        """
-        return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+    #: The closed-form KL of each dimension (see :func:`vaekit.losses.kl_per_dimension`).
+    kl_per_dimension = staticmethod(kl_per_dimension)
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        per_dim = self.kl_per_dimension(z_mean, z_log_var)
-        if self.free_bits > 0:
-            per_dim_mean = ops.mean(per_dim, axis=0)
-            kl = ops.sum(ops.maximum(per_dim_mean, self.free_bits))
-        else:
-            kl = ops.mean(ops.sum(per_dim, axis=-1))
+        kl = kl_loss(z_mean, z_log_var, self.free_bits)
         self.add_loss(ops.cast(self.beta, kl.dtype) * kl)
         return z_mean, z_log_var
 

@@ -38,8 +38,10 @@ def propagate_labels(z: np.ndarray, y: np.ndarray, n_classes: int,
         float32 ``(n, n_classes)`` class distributions (rows sum to 1).
     weights : numpy.ndarray
         float32 ``(n,)`` confidence of each target, ``1 - entropy / log(K)``,
-        in [0, 1].
+        in [0, 1]; 0 for rows that no labelled row reaches through the graph
+        (their target is uniform).
     """
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.semi_supervised import LabelSpreading
 
     z = np.asarray(z, dtype="float64").reshape(len(z), -1)
@@ -47,15 +49,20 @@ def propagate_labels(z: np.ndarray, y: np.ndarray, n_classes: int,
     model = LabelSpreading(kernel="knn", n_neighbors=min(neighbors, len(z) - 1),
                            alpha=SPREADING_ALPHA, max_iter=SPREADING_ITERATIONS)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence and divide-by-zero notices
+        # Expected: a fixed, small number of iterations (the targets are refreshed
+        # during training), and 0/0 for rows the k-NN graph does not connect to any
+        # label (those rows are marked unreached below). Every other warning shows.
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="invalid value encountered in divide",
+                                category=RuntimeWarning)
         model.fit(z, y)
-    spread = np.nan_to_num(model.label_distributions_, nan=0.0)
+    spread = model.label_distributions_[:, model.classes_ != UNLABELED]
+    unreached = ~np.all(np.isfinite(spread), axis=1) | (np.sum(spread, axis=1) <= 0)
     targets = np.zeros((len(z), n_classes))
-    targets[:, model.classes_[model.classes_ != UNLABELED]] = spread[
-        :, model.classes_ != UNLABELED]
+    targets[:, model.classes_[model.classes_ != UNLABELED]] = np.where(
+        unreached[:, None], 0.0, spread)
     totals = targets.sum(axis=1, keepdims=True)
-    unreached = totals[:, 0] <= 0
-    targets = np.where(totals > 0, targets / np.maximum(totals, 1e-12), 1.0 / n_classes)
+    targets = np.where(unreached[:, None], 1.0 / n_classes, targets / np.maximum(totals, 1e-12))
     entropy = -np.sum(targets * np.log(np.clip(targets, 1e-12, 1.0)), axis=1)
     weights = 1.0 - entropy / np.log(n_classes)
     weights[unreached] = 0.0
@@ -74,8 +81,8 @@ class LabelPropagationRefresh(keras.callbacks.Callback):
     n_classes : int
         Number of classes.
     every : int
-        Epochs between refreshes (the targets of epoch 0 are computed before
-        training starts).
+        Rounds (Keras epochs) between refreshes (the first targets are
+        computed before training starts).
     neighbors : int, default=7
         Neighbours in the k-NN graph.
     """

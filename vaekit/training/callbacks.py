@@ -91,3 +91,21 @@ class BetaWarmup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["beta"] = self.beta_at(epoch)
+
+
+class EncoderFreeze(keras.callbacks.Callback):
+    """Keep the encoder of a :class:`vaekit.SemiSupervisedClassifier` fixed for a while.
+
+    Parameters
+    ----------
+    rounds : int
+        Rounds (Keras epochs) at the start during which the encoder's
+        gradients are stopped; the head and the rest still train.
+    """
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self.rounds = check_positive_int("rounds", rounds, minimum=0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.encoder_gate.assign(0.0 if epoch < self.rounds else 1.0)

@@ -1,0 +1,30 @@
+"""The classifier head that the semi-supervised model puts on a latent space."""
+
+from __future__ import annotations
+
+import keras
+
+
+def build_head(latent_dim: int, n_classes: int, head_units=()) -> keras.Model:
+    """Classifier head ``z -> class probabilities``: optional ReLU layers, then softmax.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the latent space.
+    n_classes : int
+        Number of classes.
+    head_units : sequence of int, default=()
+        Hidden widths; ``()`` gives a linear softmax classifier.
+
+    Returns
+    -------
+    keras.Model
+        Named ``"classifier_head"``.
+    """
+    inputs = keras.Input(shape=(latent_dim,), name="z")
+    h = inputs
+    for i, units in enumerate(head_units):
+        h = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(h)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(inputs, outputs, name="classifier_head")

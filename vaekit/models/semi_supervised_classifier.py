@@ -1,0 +1,324 @@
+"""The semi-supervised classifier: a VAE encoder, a head, and the joint objective.
+
+The objective is :meth:`SemiSupervisedClassifier.compute_loss`: one method per
+term (``_classification_term``, ``_vae_term``, ``_pseudo_label_term``,
+``_propagation_term``), each computed by a function of
+:mod:`vaekit.losses.finetune_objective` and tracked as its own metric, summed
+with the weights of the model's :class:`~vaekit.FinetuneRecipe`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import keras
+from keras import ops
+
+from vaekit._validation import check_array
+from vaekit.augmentation import Augmenter
+from vaekit.builders.classifier_head import build_head
+from vaekit.config.recipe import STRUCTURAL_FIELDS, FinetuneRecipe
+from vaekit.layers import Sampling
+from vaekit.losses import finetune_objective as objective
+from vaekit.losses import get_reconstruction_loss
+from vaekit.models.base import PREDICT_BATCH_SIZE
+
+#: The metrics of a training step, in the order Keras logs them.
+TERM_METRICS = ("classification_loss", "vae_loss", "pseudo_label_loss", "propagation_loss",
+                "confident_fraction", "accuracy")
+
+
+@keras.saving.register_keras_serializable(package="vaekit")
+class SemiSupervisedClassifier(keras.Model):
+    """A VAE encoder with a classifier head, fine-tuned jointly with the VAE objective.
+
+    Called on a batch ``x`` it returns class probabilities from the latent
+    mean. Trained (by :func:`vaekit.finetune`) on pairs ``(x_labelled,
+    x_unlabeled)`` with labels for the first, each step minimises
+
+    ``classification + alpha * vae + pseudo_label_weight * pseudo_label
+    + label_propagation_weight * propagation``
+
+    * classification: cross-entropy of the augmented, mixed-up labelled batch
+      (class-weighted when the recipe says so);
+    * vae: reconstruction + ``beta`` x KL (with the VAE's free bits) of a
+      weakly augmented view of the unlabeled batch, which keeps what
+      pretraining learned while the encoder adapts to the labels;
+    * pseudo_label: cross-entropy between the confident (>= ``confidence``)
+      predictions on the weak view and the predictions on a strongly
+      augmented view of the same rows;
+    * propagation: confidence-weighted cross-entropy between soft targets
+      from label propagation on the latent means and the predictions on the
+      strongly augmented view (when the batches carry such targets).
+
+    Parameters
+    ----------
+    encoder : keras.Model
+        ``x -> [z_mean, z_log_var]``, usually a pretrained VAE's.
+    decoder : keras.Model
+        ``z -> reconstruction``, the same VAE's decoder.
+    n_classes : int
+        Number of classes (labels are ``0 .. n_classes - 1``).
+    recipe : FinetuneRecipe or dict, optional
+        The objective; its automatic choices are resolved for the encoder's
+        input (``class_weight="balanced"`` must be resolved beforehand, see
+        :meth:`FinetuneRecipe.resolved`). Defaults when omitted.
+    head : keras.Model, optional
+        Classifier head; built from ``recipe.head_units`` when omitted.
+    beta : float, default=1.0
+        Weight of the KL term inside the VAE loss.
+    free_bits : float, default=0.0
+        Per-dimension KL floor of the VAE loss, as in pretraining.
+    reconstruction : {"bce", "mse"}, default="bce"
+        Reconstruction loss of the VAE.
+    seed : int, default=0
+        Seed of the augmentations, mix-up and sampling.
+    **kwargs
+        Passed to :class:`keras.Model`.
+    """
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, n_classes: int,
+                 recipe: FinetuneRecipe | dict | None = None, head: keras.Model | None = None,
+                 beta: float = 1.0, free_bits: float = 0.0, reconstruction: str = "bce",
+                 seed: int = 0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if len(encoder.outputs) != 2:
+            raise ValueError(
+                "The encoder must return [z_mean, z_log_var] (a VAE encoder), got "
+                f"{len(encoder.outputs)} output(s)."
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        self.n_classes = int(n_classes)
+        self.sample_shape = tuple(encoder.inputs[0].shape[1:])
+        self.beta = float(beta)
+        self.free_bits = float(free_bits)
+        self.reconstruction = reconstruction
+        self._reconstruction_loss = get_reconstruction_loss(reconstruction)
+        self.recipe = self._resolve(recipe)
+        latent_dim = int(encoder.outputs[0].shape[-1])
+        self.head = head if head is not None else build_head(
+            latent_dim, self.n_classes, self.recipe.head_units)
+        self.seed = int(seed)
+        self.augmenter = Augmenter(self.sample_shape, self.recipe.augment, seed=self.seed)
+        # Tracked as the model's own state, so every backend advances it each step.
+        self.augment_seed = self.augmenter.seed_generator
+        self.sampling = Sampling(seed=self.seed + 1, name="sampling")
+        self.mix_seed = keras.random.SeedGenerator(self.seed + 2)
+        self.encoder_gate = self.add_weight(
+            shape=(), initializer="ones", trainable=False, name="encoder_gate"
+        )
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in TERM_METRICS}
+
+    def _resolve(self, recipe) -> FinetuneRecipe:
+        if recipe is None:
+            recipe = FinetuneRecipe()
+        elif isinstance(recipe, dict):
+            recipe = FinetuneRecipe.from_dict(recipe)
+        elif not isinstance(recipe, FinetuneRecipe):
+            raise TypeError(f"recipe must be a FinetuneRecipe or a dict, got "
+                            f"{type(recipe).__name__}.")
+        if recipe.class_weight == "balanced":
+            raise ValueError(
+                "recipe.class_weight='balanced' must be resolved from the labels before the "
+                "model is built: pass recipe.resolved(..., y_labelled=..., n_classes=...).")
+        return recipe.resolved(self.sample_shape, self.reconstruction, n_classes=self.n_classes)
+
+    # ---------------------------------------------------------------- the objective
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The joint objective of a training step (or the cross-entropy when evaluating).
+
+        ``classification + alpha * vae + pseudo_label_weight * pseudo_label
+        + label_propagation_weight * propagation``, each term from its own
+        method and metric; terms whose weight is 0 are not computed.
+        """
+        if not isinstance(y_pred, dict):  # evaluation on labelled rows
+            return self._evaluation_loss(y, y_pred)
+        labels, soft_targets = y if isinstance(y, (tuple, list)) else (y, None)
+        labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        recipe = self.recipe
+        total = self._classification_term(labels, y_pred)
+        total = total + recipe.alpha * self._vae_term(y_pred)
+        if recipe.pseudo_label_weight > 0:
+            total = total + recipe.pseudo_label_weight * self._pseudo_label_term(y_pred)
+        if soft_targets is not None and recipe.label_propagation_weight > 0:
+            total = total + recipe.label_propagation_weight * self._propagation_term(
+                soft_targets, y_pred)
+        return total
+
+    def _classification_term(self, labels, y_pred):
+        one_hot = ops.one_hot(labels, self.n_classes)
+        targets = objective.mixup_targets(one_hot, y_pred["lam"], y_pred["perm"])
+        row_weights = None
+        class_weights = self.recipe.class_weights(self.n_classes)
+        if class_weights is not None:
+            row_weights = objective.mixed_class_weights(
+                ops.convert_to_tensor(class_weights, dtype=targets.dtype), labels,
+                y_pred["lam"], y_pred["perm"])
+        loss = objective.classification_loss(targets, y_pred["p_labelled"], row_weights)
+        self.trackers["classification_loss"].update_state(loss)
+        self._track_accuracy(labels, y_pred["p_labelled"])
+        return loss
+
+    def _vae_term(self, y_pred):
+        loss = objective.vae_loss(y_pred["x_weak"], y_pred["x_hat"], y_pred["mean_weak"],
+                                  y_pred["log_var_weak"], self._reconstruction_loss,
+                                  self.beta, self.free_bits)
+        self.trackers["vae_loss"].update_state(loss)
+        return loss
+
+    def _pseudo_label_term(self, y_pred):
+        loss, confident = objective.pseudo_label_loss(
+            y_pred["p_weak"], y_pred["p_strong"], self.recipe.confidence)
+        self.trackers["pseudo_label_loss"].update_state(loss)
+        self.trackers["confident_fraction"].update_state(confident)
+        return loss
+
+    def _propagation_term(self, soft_targets, y_pred):
+        targets, weights = soft_targets
+        loss = objective.soft_target_loss(targets, weights, y_pred["p_strong"])
+        self.trackers["propagation_loss"].update_state(loss)
+        return loss
+
+    def _evaluation_loss(self, y, probabilities):
+        labels = ops.cast(ops.reshape(y, (-1,)), "int32")
+        loss = ops.mean(objective.cross_entropy(ops.one_hot(labels, self.n_classes),
+                                                probabilities))
+        self.trackers["classification_loss"].update_state(loss)
+        self._track_accuracy(labels, probabilities)
+        return loss
+
+    def _track_accuracy(self, labels, probabilities):
+        hits = ops.cast(ops.argmax(probabilities, axis=-1) == labels, "float32")
+        self.trackers["accuracy"].update_state(ops.mean(hits))
+
+    # ---------------------------------------------------------------- forward
+    def call(self, inputs, training=None):
+        if not isinstance(inputs, (tuple, list)):
+            z_mean, _ = self.encoder(inputs, training=training)
+            return self.head(z_mean, training=training)
+        return self._views(*inputs, training=training)
+
+    def _encode(self, x, training):
+        """The encoder, with gradients stopped while ``encoder_gate`` is 0 (frozen)."""
+        z_mean, z_log_var = self.encoder(x, training=training)
+        gate = ops.cast(self.encoder_gate, z_mean.dtype)
+        z_mean = gate * z_mean + (1.0 - gate) * ops.stop_gradient(z_mean)
+        z_log_var = gate * z_log_var + (1.0 - gate) * ops.stop_gradient(z_log_var)
+        return z_mean, z_log_var
+
+    def _mixup_draw(self, n_lab, dtype):
+        """Mix-up weights ``lam >= 0.5`` and partners ``perm`` of the labelled rows."""
+        if self.recipe.mixup <= 0:
+            return ops.ones((n_lab,), dtype=dtype), ops.arange(n_lab)
+        lam = keras.random.beta((n_lab,), self.recipe.mixup, self.recipe.mixup,
+                                seed=self.mix_seed)
+        lam = ops.cast(ops.maximum(lam, 1.0 - lam), dtype)
+        return lam, keras.random.shuffle(ops.arange(n_lab), seed=self.mix_seed)
+
+    def _views(self, x_labelled, x_unlabeled, training=None):
+        """Everything the objective's terms need, from one encoder pass over three views."""
+        n_lab = ops.shape(x_labelled)[0]
+        n_unl = ops.shape(x_unlabeled)[0]
+        lam, perm = self._mixup_draw(n_lab, x_labelled.dtype)
+        x_lab = self.augmenter.strong(x_labelled)
+        shape = (-1,) + (1,) * len(self.sample_shape)
+        x_lab = (ops.reshape(lam, shape) * x_lab
+                 + ops.reshape(1.0 - lam, shape) * ops.take(x_lab, perm, axis=0))
+        weak = self.augmenter.weak(x_unlabeled)
+        strong = self.augmenter.strong(x_unlabeled)
+        z_mean, z_log_var = self._encode(
+            ops.concatenate([x_lab, weak, strong], axis=0), training)
+        z = self.sampling([z_mean, z_log_var], training=training)
+        features = z if self.recipe.classify_from == "sample" else z_mean
+        probabilities = self.head(features, training=training)
+        end_weak = n_lab + n_unl
+        return {
+            "p_labelled": probabilities[:n_lab], "p_weak": probabilities[n_lab:end_weak],
+            "p_strong": probabilities[end_weak:], "x_weak": weak,
+            "x_hat": self.decoder(z[n_lab:end_weak], training=training),
+            "mean_weak": z_mean[n_lab:end_weak], "log_var_weak": z_log_var[n_lab:end_weak],
+            "lam": lam, "perm": perm,
+        }
+
+    # ---------------------------------------------------------------- warm start
+    def apply_recipe(self, recipe: FinetuneRecipe) -> dict:
+        """Make ``recipe`` the objective of further training; return what changed.
+
+        Parameters
+        ----------
+        recipe : FinetuneRecipe
+            Resolved for this model's data (see :meth:`FinetuneRecipe.resolved`).
+
+        Returns
+        -------
+        dict
+            ``{field: (old, new)}``.
+
+        Raises
+        ------
+        ValueError
+            When a field that fixes the model's structure (the head's layers,
+            the augmentation's warp banks) would change.
+        """
+        recipe = self._resolve(recipe)
+        changes = self.recipe.differences(recipe)
+        fixed = sorted(set(changes) & set(STRUCTURAL_FIELDS))
+        if fixed:
+            detail = ", ".join(f"{name} from {changes[name][0]!r} to {changes[name][1]!r}"
+                               for name in fixed)
+            raise ValueError(
+                f"A fine-tuned classifier cannot change {detail} when training continues "
+                "(warm start): they fix its structure. Fine-tune a new classifier instead.")
+        if changes:
+            self.recipe = recipe
+            # The recipe's numbers are constants of the compiled step: trace it again.
+            self.train_function = self.test_function = self.predict_function = None
+        return changes
+
+    # ---------------------------------------------------------------- inference
+    def predict_proba(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Class probabilities of ``x``, shape ``(n, n_classes)``.
+
+        Parameters
+        ----------
+        x : array-like
+            Samples of the encoder's input shape.
+        batch_size : int, default=512
+            Samples per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x = check_array("x", x, sample_shape=self.sample_shape)
+        return np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+
+    def predict_classes(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Most probable class index of each sample, shape ``(n,)``."""
+        return self.predict_proba(x, batch_size).argmax(axis=1)
+
+    def encode(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+        """Latent means of ``x`` from the fine-tuned encoder, shape ``(n, latent_dim)``."""
+        x = check_array("x", x, sample_shape=self.sample_shape)
+        z_mean, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return np.asarray(z_mean)
+
+    # ---------------------------------------------------------------- saving
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "head": keras.saving.serialize_keras_object(self.head),
+            "n_classes": self.n_classes, "recipe": self.recipe.as_dict(),
+            "beta": self.beta, "free_bits": self.free_bits,
+            "reconstruction": self.reconstruction, "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> SemiSupervisedClassifier:
+        config = dict(config)
+        for key in ("encoder", "decoder", "head"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
