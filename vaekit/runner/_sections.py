@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from vaekit._validation import SettingError
 from vaekit.config import FinetuneConfig, PretrainConfig
 from vaekit.runner._checks import Problems, check_type, describe, show, type_hints
 from vaekit.runner.baselines import BASELINE_NAMES
@@ -52,17 +53,34 @@ def _fields(values: dict, path: str, cls: type, names, problems: Problems) -> di
     return kwargs
 
 
+def _setting_path(field: str, paths: dict[str, str]) -> str | None:
+    """The pipeline path of a config field named ``field`` (``"finetune.alpha"``,
+    ``"finetune.head_units[]"``, ``"finetune.class_weight[3]"``); None if not in ``paths``."""
+    dotted, bracket, subscript = field.partition("[")
+    path = paths.get(dotted.rsplit(".", 1)[-1])
+    if path is None or subscript in ("", "]"):  # "[]": any item of the list
+        return path
+    return f"{path}{bracket}{subscript}"
+
+
 def _build(cls: type, kwargs: dict, paths: dict[str, str], fallback: str, problems: Problems):
-    """``cls(**kwargs)``, turning the dataclass's own ValueError/TypeError into problems."""
+    """``cls(**kwargs)``, turning the dataclass's own errors into problems.
+
+    A :class:`~vaekit._validation.SettingError` is reported under the pipeline path
+    of its field (``paths`` maps a field's last name to it); any other
+    ``ValueError``/``TypeError`` under ``fallback``, with its whole message.
+    """
     try:
         return cls(**kwargs)
-    except (ValueError, TypeError) as err:
-        message = str(err)
-        match = re.match(r"^\w+\.(\w+)(?:\[\])?\s+(.*)$", message)
-        if match and match.group(1) in paths:
-            problems.add(paths[match.group(1)], match.group(2))
+    except SettingError as err:
+        path = _setting_path(err.field, paths)
+        if path is None:
+            problems.add(fallback, str(err))
         else:
-            problems.add(fallback, message)
+            problems.add(path, err.message)
+        return None
+    except (ValueError, TypeError) as err:
+        problems.add(fallback, str(err))
         return None
 
 
