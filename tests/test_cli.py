@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 from vaekit import cli
@@ -18,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DIGITS = str(ROOT / "pipelines" / "digits.yaml")
 CONSOLE_SCRIPT = Path(sys.executable).parent / "vaekit"
 TINY = [
-    "--set", "pretrain.epochs=2", "--set", "pretrain.passes_per_epoch=1",
+    "--set", "pretrain.epochs=2", "--set", "pretrain.batch_size=16",
     "--set", "model.hidden_units=[32]", "--set", "model.latent_dim=4",
     "--set", "finetune.labels_per_class=[2, 5]", "--set", "finetune.seeds=[0]",
-    "--set", "finetune.epochs=1", "--set", "finetune.passes_per_epoch=1",
+    "--set", "finetune.epochs=25",
     "--set", "evaluate.baselines=[logistic_regression, label_spreading]",
 ]
 FIGURES = ["latent_space", "reconstructions", "samples", "interpolation", "learning_curves",
@@ -48,9 +49,9 @@ def test_run_digits_end_to_end_writes_every_output(tmp_path):
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    # progress for each stage and epoch, then the summary table
-    for line in ("== stage 1/4: pretrain ==", "pretrain vae: epoch 2/2",
-                 "pretrain autoencoder: epoch 1/2", "finetune 2/2 (5 per class, seed 0)",
+    # progress for each stage and round (78 steps a pass: a round a pass), then the table
+    for line in ("== stage 1/4: pretrain ==", "pretrain vae: round 2/2",
+                 "pretrain autoencoder: round 1/2", "finetune 2/2 (5 per class, seed 0)",
                  "== stage 4/4: generate =="):
         assert line in result.stdout + result.stderr
     table = result.stdout[result.stdout.index("Test accuracy (%) of digits"):].splitlines()
@@ -65,7 +66,9 @@ def test_run_digits_end_to_end_writes_every_output(tmp_path):
     metrics = json.loads((output / "metrics.json").read_text())
     assert [(r["n_labels"], r["seed"]) for r in metrics["experiments"]] == [(20, 0), (50, 0)]
     row = metrics["experiments"][1]
-    assert 0.0 <= row["accuracy"] <= 1.0 and set(row["baselines"]) == {
+    confusion = np.asarray(row["confusion_matrix"])
+    assert row["accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
+    assert row["accuracy"] > 0.2 and set(row["baselines"]) == {
         "logistic_regression", "label_spreading"}
     assert {"vae_probe", "autoencoder_probe", "macro_f1", "confusion_matrix"} <= set(row)
     assert metrics["pretrain"]["vae"]["epochs"] == 2
@@ -240,3 +243,11 @@ def test_backend_option_reruns_the_command_under_the_other_backend(monkeypatch, 
     code, _, _ = run_main(capsys, "pretrain", str(Path("/nonexistent.yaml")), "--backend",
                           keras.backend.backend())
     assert code == 2 and calls == []  # same backend: no re-run
+
+
+def test_validate_prints_what_epochs_resolve_to(capsys):
+    assert cli.main(["validate", "pipelines/digits.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "# schedule for 1,257 training rows:" in out
+    assert "# pretrain: 400 steps = 100 epochs (passes) of 4 steps" in out
+    assert "# finetune: 1,200 steps = 300 epochs (passes) of 4 steps" in out

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_classifiers_predictions
 
-from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
 from vaekit.estimators import VAEClassifier, VAETransformer
 
 SMALL = dict(latent_dim=2, hidden_units=(16,), epochs=2, batch_size=64)
@@ -155,11 +155,13 @@ def test_warm_start_continues_training(digits):
     assert cold.fit(X[:300]).vae_ is not first and len(cold.history_["loss"]) == 2
 
 
-def test_early_stopping_keeps_a_validation_loss(digits):
+def test_early_stopping_stops_when_the_validation_loss_stalls(digits):
     X, _ = digits
-    vae = VAETransformer(**{**SMALL, "epochs": 3}, early_stopping=True,
-                         validation_fraction=0.2, random_state=0).fit(X[:200])
-    assert len(vae.history_["val_loss"]) == len(vae.history_["loss"]) >= 1
+    # A learning rate this small leaves the validation loss where it starts.
+    vae = VAETransformer(**{**SMALL, "epochs": 40}, learning_rate=1e-12, early_stopping=True,
+                         n_iter_no_change=2, validation_fraction=0.2,
+                         random_state=0).fit(X[:200])
+    assert len(vae.history_["val_loss"]) == len(vae.history_["loss"]) == 3
 
 
 def test_conv_and_recurrent_views_of_flat_rows(digits):
@@ -196,8 +198,9 @@ def test_grid_search_over_latent_dim_in_two_processes(digits):
     search = GridSearchCV(VAETransformer(**SMALL, random_state=0),
                           {"latent_dim": [2, 3]}, cv=2, n_jobs=2)
     search.fit(X[:200])
-    assert search.best_params_["latent_dim"] in (2, 3)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and scores[0] != scores[1]  # the score sees latent_dim
+    assert search.best_params_["latent_dim"] == (2, 3)[int(np.argmax(scores))]
     assert search.best_estimator_.transform(X[:2]).shape == (2, search.best_params_["latent_dim"])
 
 
@@ -206,7 +209,7 @@ def test_cross_val_score_of_a_pipeline(digits):
     pipe = make_pipeline(VAETransformer(**SMALL, random_state=0),
                          LogisticRegression(max_iter=500))
     scores = cross_val_score(pipe, X[:300], y[:300], cv=3)
-    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+    assert scores.shape == (3,) and scores.mean() > 0.2  # ten classes: chance is 0.1
 
 
 def test_pickle_and_joblib_roundtrip_give_identical_outputs(fitted, digits, tmp_path):
@@ -470,19 +473,19 @@ def test_classifier_defaults_on_a_standardised_table_match_logistic_regression()
     baseline = LogisticRegression().fit(X_train[keep], y_train[keep]).score(X_test, y_test)
 
     assert clf.reconstruction_ == "mse"
-    assert clf.model_.mixup == 0.0 and clf.model_.label_propagation_weight == 0.0
+    assert clf.model_.recipe.mixup == 0.0 and clf.model_.recipe.label_propagation_weight == 0.0
     assert clf.score(X_test, y_test) >= max(0.9, baseline - 0.03)
 
 
 def test_classifier_defaults_mirror_the_config_defaults():
     params = VAEClassifier().get_params()
-    pretrain, finetune = PretrainConfig(), FinetuneConfig()
+    pretrain, finetune, recipe = PretrainConfig(), FinetuneConfig(), FinetuneRecipe()
     assert params["latent_dim"] == pretrain.latent_dim
     assert params["pretrain_epochs"] == pretrain.epochs
     assert params["batch_size"] == pretrain.batch_size == finetune.batch_size
     assert params["learning_rate"] == pretrain.learning_rate == finetune.learning_rate
     assert params["finetune_epochs"] == finetune.epochs
-    assert params["alpha"] == finetune.alpha
+    assert params["alpha"] == recipe.alpha
     assert params["beta"] == pretrain.beta
 
 

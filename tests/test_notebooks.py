@@ -36,7 +36,7 @@ def _check_quickstart(results: dict) -> None:
 def _check_semi_supervised(results: dict) -> None:
     assert results["n_labelled"] == 100
     assert results["finetuned_accuracy"] > 0.7
-    assert 0.0 < results["finetuned_macro_f1"] <= 1.0
+    assert abs(results["finetuned_macro_f1"] - results["finetuned_accuracy"]) < 0.1
     assert results["probe_accuracy"] > 0.5
     assert results["pixel_accuracy"] > 0.5
 

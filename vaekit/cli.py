@@ -162,6 +162,21 @@ def _summary_table(metrics: dict) -> str:
     return "\n".join([title, render(header), rule, *map(render, lines)])
 
 
+def _schedule_comment(pipeline) -> str:
+    """What ``epochs``/``steps`` resolve to, as YAML comments (the data is loaded to count rows)."""
+    from vaekit.data import DataError
+    from vaekit.runner.inputs import prepare_data
+    from vaekit.runner.schedules import resolved_schedules
+
+    try:
+        n_rows = prepare_data(pipeline).summary()["n_train"]
+    except (DataError, OSError) as err:
+        return f"# schedule: resolved when the data loads ({err})\n"
+    lines = [f"# {stage}: {schedule.describe()}"
+             for stage, schedule in resolved_schedules(pipeline, n_rows).items()]
+    return f"# schedule for {n_rows:,} training rows:\n" + "\n".join(lines) + "\n"
+
+
 def _command(args: argparse.Namespace) -> int:
     from vaekit.runner import STAGES, Runner, load_pipeline
 
@@ -174,6 +189,7 @@ def _command(args: argparse.Namespace) -> int:
         from vaekit.file_formats import dump_yaml
 
         print(dump_yaml(pipeline.to_dict()), end="")
+        print(_schedule_comment(pipeline), end="")
         return EXIT_OK
     echo = _echo(args.quiet)
     output = Path(args.output) if args.output else Path("runs") / pipeline.name

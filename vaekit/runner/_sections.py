@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vaekit._validation import SettingError
-from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
 from vaekit.runner._checks import Problems, check_type, describe, show, type_hints
 from vaekit.runner.baselines import BASELINE_NAMES
 from vaekit.runner.spec import (
@@ -213,10 +213,13 @@ def _positive_ints(section: dict, key: str, problems: Problems, minimum: int = 1
 
 
 def parse_finetune(section: dict, problems: Problems) -> FinetuneSpec:
-    """``finetune:``: label counts, seeds, and every :class:`FinetuneConfig` field."""
+    """``finetune:``: label counts, seeds, and every field of :class:`FinetuneConfig`
+    (the schedule) and :class:`FinetuneRecipe` (the objective), side by side."""
     config_fields = [f.name for f in dataclasses.fields(FinetuneConfig)]
+    recipe_fields = [f.name for f in dataclasses.fields(FinetuneRecipe)]
     problems.unknown_keys("finetune", list(section),
-                          ["labels_per_class", "labels", "seeds", *config_fields])
+                          ["labels_per_class", "labels", "seeds", *config_fields,
+                           *recipe_fields])
     # A key set to null counts as absent, so `--set finetune.labels_per_class=null
     # --set finetune.labels=[100]` switches from one kind of count to the other.
     has_per_class = section.get("labels_per_class") is not None
@@ -229,11 +232,13 @@ def parse_finetune(section: dict, problems: Problems) -> FinetuneSpec:
     seeds = (0,)
     if "seeds" in section:
         seeds = _positive_ints(section, "seeds", problems, minimum=0) or (0,)
-    kwargs = _fields(section, "finetune", FinetuneConfig, config_fields, problems)
-    paths = {name: f"finetune.{name}" for name in config_fields}
-    config = _build(FinetuneConfig, kwargs, paths, "finetune", problems)
+    built = {}
+    for cls, names in ((FinetuneConfig, config_fields), (FinetuneRecipe, recipe_fields)):
+        kwargs = _fields(section, "finetune", cls, names, problems)
+        paths = {name: f"finetune.{name}" for name in names}
+        built[cls] = _build(cls, kwargs, paths, "finetune", problems) or cls()
     return FinetuneSpec(labels_per_class=per_class, labels=labels, seeds=seeds,
-                        config=config or FinetuneConfig())
+                        config=built[FinetuneConfig], recipe=built[FinetuneRecipe])
 
 
 def parse_simple(section: dict, path: str, cls: type, problems: Problems):

@@ -31,7 +31,7 @@ def _progress_callback(label: str, total_epochs: int):
             self._reset_progbar()
             self._maybe_init_progbar()
             if self.verbose:
-                print(f"{label}: epoch {epoch + 1}/{total_epochs}", flush=True)
+                print(f"{label}: round {epoch + 1}/{total_epochs}", flush=True)
 
     return EpochProgress()
 

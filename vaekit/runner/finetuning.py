@@ -36,7 +36,9 @@ def finetune_classifiers(ctx: StageContext) -> list:
     if not experiments:
         ctx.echo("finetune: the pipeline has no finetune section, skipped")
         return experiments
-    layout, data, config = ctx.layout, ctx.data, ctx.pipeline.finetune.config
+    layout, data = ctx.layout, ctx.data
+    config, recipe = ctx.pipeline.finetune.config, ctx.pipeline.finetune.recipe
+    schedule = config.schedule(len(data.x_train))
     for index, (count, seed) in enumerate(experiments, 1):
         label = f"finetune {index}/{len(experiments)} ({count}, seed {seed})"
         result = layout.result("finetune", count, seed)
@@ -45,14 +47,13 @@ def finetune_classifiers(ctx: StageContext) -> list:
             continue
         keep = data.labelled_indices(count, seed)
         y = hide_labels(data.y_train, keep)
-        epochs = config.resolved_epochs(len(data.x_train))
-        ctx.echo(f"{label}: {len(keep)} labelled rows, {epochs} epochs")
+        ctx.echo(f"{label}: {len(keep)} labelled rows, {schedule.describe()}")
         began = time.perf_counter()
         log_name = f"finetune_{layout.unit_name(count, seed)}"
         callbacks = training_callbacks(layout, ctx.pipeline.outputs.tensorboard, label,
-                                       epochs, log_name)
+                                       schedule.rounds, log_name)
         classifier, history = vaekit.finetune(
-            ctx.models.get("vae"), data.x_train, y, config, seed=seed,
+            ctx.models.get("vae"), data.x_train, y, config, recipe=recipe, seed=seed,
             verbose=ctx.verbose, callbacks=callbacks)
         publish_tensorboard(layout, log_name)
         save_keras_model(classifier, layout.classifier(count, seed))

@@ -70,6 +70,11 @@ class RunLayout:
         return self.root / "results" / stage / f"{self.unit_name(count, seed)}.json"
 
     @property
+    def schedule(self) -> Path:
+        """What ``epochs``/``steps`` resolved to for this data: steps, passes, rounds."""
+        return self.root / "schedule.json"
+
+    @property
     def metrics_json(self) -> Path:
         """All scores, JSON."""
         return self.root / "metrics.json"

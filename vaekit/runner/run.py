@@ -28,6 +28,7 @@ from vaekit.runner.inputs import PreparedData, prepare_data
 from vaekit.runner.layout import RunFolderError, RunLayout
 from vaekit.runner.pretraining import pretrain_models
 from vaekit.runner.report import write_report
+from vaekit.runner.schedules import resolved_schedules
 from vaekit.runner.schema import Pipeline
 from vaekit.runner.scoring import evaluate_run
 
@@ -117,6 +118,10 @@ class Runner:
         self.echo(f"data: {summary['n_train']} training rows "
                   f"({summary['n_train_labelled']} labelled), {summary['n_test']} test rows, "
                   f"shape {tuple(summary['input_shape'])}, from {self._data.source}")
+        schedules = resolved_schedules(self.pipeline, summary["n_train"])
+        write_json(layout.schedule, {stage: sched.as_dict() for stage, sched in schedules.items()})
+        for stage, schedule in schedules.items():
+            self.echo(f"{stage}: {schedule.describe()}")
 
     def _check_same_pipeline(self, resolved: dict) -> None:
         import yaml

@@ -27,7 +27,9 @@ def _pretrain_metrics(ctx: StageContext) -> dict:
     for name in ctx.model_names:
         history = json.loads(layout.history(name).read_text()) if layout.history(
             name).is_file() else {}
-        entry = {"epochs": len(history.get("loss", [])),
+        schedule = ctx.pipeline.pretrain.schedule(len(data.x_train))
+        entry = {"epochs": schedule.epochs, "steps": schedule.steps,
+                 "rounds": len(history.get("loss", [])),
                  "final": {key: values[-1] for key, values in history.items() if values}}
         model = ctx.models.get(name)
         if name == "vae":

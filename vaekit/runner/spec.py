@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vaekit.config import FinetuneConfig, PretrainConfig
+from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
 from vaekit.runner.baselines import BASELINE_NAMES
 
 __all__ = [
@@ -98,13 +98,16 @@ class FinetuneSpec:
         Seeds of the labelled subset and of fine-tuning; every label count runs
         once per seed.
     config : FinetuneConfig
-        Fine-tuning settings.
+        The fine-tuning schedule.
+    recipe : FinetuneRecipe
+        The fine-tuning objective.
     """
 
     labels_per_class: tuple[int, ...] | None = None
     labels: tuple[int, ...] | None = None
     seeds: tuple[int, ...] = (0,)
     config: FinetuneConfig = field(default_factory=FinetuneConfig)
+    recipe: FinetuneRecipe = field(default_factory=FinetuneRecipe)
 
     def label_counts(self) -> list[LabelCount]:
         """The label counts in file order."""
@@ -218,6 +221,7 @@ class Pipeline:
                 finetune["labels"] = self.finetune.labels
             finetune["seeds"] = self.finetune.seeds
             finetune.update(dataclasses.asdict(self.finetune.config))
+            finetune.update(dataclasses.asdict(self.finetune.recipe))
         resolved = {
             "name": self.name,
             "seed": self.seed,
