@@ -1,7 +1,8 @@
 """The pretrain stage: the VAE (and the autoencoder) on every training row, resumable.
 
 Pretraining keeps a checkpoint after every round (Keras epoch, see
-:class:`vaekit.config.Schedule`); a resumed run continues from the last one and ends with the same model as a run that was never stopped.
+:class:`vaekit.config.Schedule`); a resumed run continues from the last one and
+ends with the same model as a run that was never stopped.
 """
 
 from __future__ import annotations
