@@ -38,17 +38,8 @@ class SemiSupervisedClassifier(keras.Model):
     ``classification + alpha * vae + pseudo_label_weight * pseudo_label
     + label_propagation_weight * propagation``
 
-    * classification: cross-entropy of the augmented, mixed-up labelled batch
-      (class-weighted when the recipe says so);
-    * vae: reconstruction + ``beta`` x KL (with the VAE's free bits) of a
-      weakly augmented view of the unlabeled batch, which keeps what
-      pretraining learned while the encoder adapts to the labels;
-    * pseudo_label: cross-entropy between the confident (>= ``confidence``)
-      predictions on the weak view and the predictions on a strongly
-      augmented view of the same rows;
-    * propagation: confidence-weighted cross-entropy between soft targets
-      from label propagation on the latent means and the predictions on the
-      strongly augmented view (when the batches carry such targets).
+    with the weights of its :class:`~vaekit.FinetuneRecipe` (see
+    :meth:`compute_loss`, and the README's "How it works" for each term).
 
     Parameters
     ----------
@@ -82,10 +73,8 @@ class SemiSupervisedClassifier(keras.Model):
                  seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         if len(encoder.outputs) != 2:
-            raise ValueError(
-                "The encoder must return [z_mean, z_log_var] (a VAE encoder), got "
-                f"{len(encoder.outputs)} output(s)."
-            )
+            raise ValueError("The encoder must return [z_mean, z_log_var] (a VAE encoder), "
+                             f"got {len(encoder.outputs)} output(s).")
         self.encoder = encoder
         self.decoder = decoder
         self.n_classes = int(n_classes)
@@ -104,9 +93,8 @@ class SemiSupervisedClassifier(keras.Model):
         self.augment_seed = self.augmenter.seed_generator
         self.sampling = Sampling(seed=self.seed + 1, name="sampling")
         self.mix_seed = keras.random.SeedGenerator(self.seed + 2)
-        self.encoder_gate = self.add_weight(
-            shape=(), initializer="ones", trainable=False, name="encoder_gate"
-        )
+        self.encoder_gate = self.add_weight(shape=(), initializer="ones", trainable=False,
+                                            name="encoder_gate")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in TERM_METRICS}
 
     def _resolve(self, recipe) -> FinetuneRecipe:
@@ -115,8 +103,7 @@ class SemiSupervisedClassifier(keras.Model):
         elif isinstance(recipe, dict):
             recipe = FinetuneRecipe.from_dict(recipe)
         elif not isinstance(recipe, FinetuneRecipe):
-            raise TypeError(f"recipe must be a FinetuneRecipe or a dict, got "
-                            f"{type(recipe).__name__}.")
+            raise TypeError(f"recipe must be a FinetuneRecipe or a dict, got {type(recipe)}.")
         if recipe.class_weight == "balanced":
             raise ValueError(
                 "recipe.class_weight='balanced' must be resolved from the labels before the "
@@ -277,19 +264,7 @@ class SemiSupervisedClassifier(keras.Model):
 
     # ---------------------------------------------------------------- inference
     def predict_proba(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
-        """Class probabilities of ``x``, shape ``(n, n_classes)``.
-
-        Parameters
-        ----------
-        x : array-like
-            Samples of the encoder's input shape.
-        batch_size : int, default=512
-            Samples per forward pass.
-
-        Returns
-        -------
-        numpy.ndarray
-        """
+        """Class probabilities of ``x`` (samples of the encoder's input shape), ``(n, K)``."""
         x = check_array("x", x, sample_shape=self.sample_shape)
         return np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
 
