@@ -1,44 +1,32 @@
-"""What the scikit-learn wrappers share: parameters, input handling, seeding, pickling.
+"""The base class of the scikit-learn wrappers: parameters, input, feature names, pickling.
 
 :class:`~vaekit.estimators.VAETransformer` and
 :class:`~vaekit.estimators.VAEClassifier` both view the rows of a 2-D ``X`` as
 samples of a VAE, build their Keras models lazily inside ``fit`` and carry them
-through ``pickle`` as in-memory ``.keras`` archives. Everything the two have in
-common lives here, so neither copies the other.
+through ``pickle`` as in-memory ``.keras`` archives. What the two classes have in
+common lives here, so neither copies the other; the helpers they share have
+modules of their own: :mod:`._keras_pickle` (models as ``.keras`` bytes),
+:mod:`._seeding` (seeding, quiet retracing logs), :mod:`._inference` (batched
+forward passes) and :mod:`._validation_split`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import math
-import os
-import random
-import tempfile
-from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import ClassVar
 
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils import check_random_state
+# Private, no public equivalent yet (scikit-learn#28963); the constraints _fit_context checks.
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vaekit._validation import check_shape
 from vaekit.builders import ARCHITECTURES
-from vaekit.training.seeding import seed_everything
-
-#: Input values per forward pass in ``transform``, ``predict_proba`` and friends
-#: (32 MB of float32): 10,700 MNIST rows, 131,072 rows of 64 features. Each
-#: extra batch costs about 2 % on a CPU (``bench/sklearn_overhead.py``); the
-#: bound keeps a conv encoder's activations near half a GB.
-PREDICT_BATCH_VALUES = 2**23
+from vaekit.estimators._inference import predict_batches
+from vaekit.estimators._keras_pickle import _KerasArchive, model_from_bytes, model_to_bytes
 
 #: The architecture option that ``hidden_units`` sets: the widths of the
 #: dense layers, the filters of the conv blocks, the units of the recurrent layers.
@@ -71,180 +59,6 @@ COMMON_PARAMETER_CONSTRAINTS: dict[str, list] = {
 }
 
 
-# ---------------------------------------------------------------------- Keras models in pickles
-def model_to_bytes(model: keras.Model) -> bytes:
-    """Serialise a Keras model, weights and optimizer state included, to ``.keras`` bytes.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Any model :func:`keras.saving.save_model` can write.
-
-    Returns
-    -------
-    bytes
-        The content of the ``.keras`` (zip) archive.
-    """
-    with tempfile.TemporaryDirectory(prefix="vaekit-") as directory:
-        path = os.path.join(directory, "model.keras")
-        keras.saving.save_model(model, path)
-        with open(path, "rb") as handle:
-            return handle.read()
-
-
-def model_from_bytes(data: bytes) -> keras.Model:
-    """Load a model written by :func:`model_to_bytes`.
-
-    Parameters
-    ----------
-    data : bytes
-        A ``.keras`` archive.
-
-    Returns
-    -------
-    keras.Model
-    """
-    with tempfile.TemporaryDirectory(prefix="vaekit-") as directory:
-        path = os.path.join(directory, "model.keras")
-        with open(path, "wb") as handle:
-            handle.write(data)
-        return keras.saving.load_model(path)
-
-
-class _KerasArchive:
-    """A Keras model inside a pickle: the bytes of its ``.keras`` archive.
-
-    A small class rather than bare bytes, so that ``__setstate__`` knows what to load.
-    """
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def __getstate__(self):
-        return self.data
-
-    def __setstate__(self, data):
-        self.data = data
-
-
-# ---------------------------------------------------------------------- seeding
-def draw_seed(random_state) -> int:
-    """Turn a scikit-learn ``random_state`` into the integer seed Keras needs.
-
-    Parameters
-    ----------
-    random_state : int, numpy.random.RandomState or None
-        An int is used as is; ``None`` draws from NumPy's global generator (so
-        seeding NumPy makes the fit repeatable, as for scikit-learn's own estimators).
-
-    Returns
-    -------
-    int
-    """
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[int]:
-    """Seed Keras (weights, sampling, shuffling) and leave the user's generators as found.
-
-    :func:`~vaekit.training.seeding.seed_everything` reseeds Python's
-    :mod:`random`, NumPy's global generator and Keras' global seed (and
-    TensorFlow's, on that backend). The first two are put back on exit, so
-    fitting an estimator does not change the random numbers the rest of the
-    program draws; the backend's global seed stays at ``seed``. TensorFlow's
-    retracing warnings are silenced inside (see :func:`quiet_retracing`).
-
-    Parameters
-    ----------
-    seed : int
-        The seed.
-
-    Yields
-    ------
-    int
-        ``seed``.
-    """
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    seed_everything(seed)
-    try:
-        with quiet_retracing():
-            yield seed
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-
-
-class _DropRetracingWarnings(logging.Filter):
-    """Drops TensorFlow's "triggered tf.function retracing" warnings."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "triggered tf.function retracing" not in record.getMessage()
-
-
-@contextlib.contextmanager
-def quiet_retracing() -> Iterator[None]:
-    """Silence TensorFlow's retracing warning while an estimator trains or scores.
-
-    TensorFlow counts traces per Python function, and every Keras model's
-    training step is the same function, so fitting a sixth model in one
-    process (a grid search, cross-validation, the estimator checks) logs
-    "5 out of the last N calls ... triggered tf.function retracing": each new
-    model must be traced once, which the user can do nothing about. Only
-    that message is dropped, and only inside this block.
-    """
-    tf_logger = logging.getLogger("tensorflow")
-    dropper = _DropRetracingWarnings()
-    tf_logger.addFilter(dropper)
-    try:
-        yield
-    finally:
-        tf_logger.removeFilter(dropper)
-
-
-# ---------------------------------------------------------------------- inference
-def predict_batches(model: keras.Model, x: np.ndarray, output: int | None = None,
-                    batch_size: int | None = None) -> np.ndarray:
-    """Run ``model`` on ``x`` in batches and return NumPy; ``output`` picks one output.
-
-    Calls the model directly (no :meth:`keras.Model.predict` loop), which
-    costs no tracing and no data pipeline: the right trade for
-    scikit-learn's many small calls, and faster than ``predict`` for large
-    ones too (``bench/sklearn_overhead.py``).
-
-    Parameters
-    ----------
-    model : keras.Model
-        Encoder, decoder or classifier.
-    x : numpy.ndarray
-        Validated float32 input.
-    output : int or None, default=None
-        Index of the output to keep when the model has several.
-    batch_size : int or None, default=None
-        Rows per forward pass; ``None`` fits :data:`PREDICT_BATCH_VALUES` input
-        values in each.
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    if batch_size is None:
-        batch_size = max(1, PREDICT_BATCH_VALUES // max(1, math.prod(x.shape[1:])))
-    parts = []
-    for start in range(0, len(x), batch_size):
-        result = model(x[start:start + batch_size], training=False)
-        if output is not None:
-            result = result[output]
-        parts.append(keras.ops.convert_to_numpy(result))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-# ---------------------------------------------------------------------- the shared base
 class VAEFeatureNamesMixin(ClassNamePrefixFeaturesOutMixin):
     """Latent feature names ``vae0, vae1, ...``.
 
@@ -268,10 +82,12 @@ class VAEFeatureNamesMixin(ClassNamePrefixFeaturesOutMixin):
         -------
         numpy.ndarray of str
         """
-        check_is_fitted(self, "_n_features_out")
-        _check_feature_names_in(self, input_features, generate_names=False)
+        # The parent checks that the estimator is fitted and input_features match
+        # feature_names_in_ (public API for scikit-learn's private _check_feature_names_in);
+        # only its class-name prefix is replaced.
+        names = super().get_feature_names_out(input_features)
         return np.asarray(
-            [f"{self._feature_names_prefix}{i}" for i in range(self._n_features_out)],
+            [f"{self._feature_names_prefix}{i}" for i in range(len(names))],
             dtype=object,
         )
 
@@ -428,33 +244,3 @@ def _comparable(value):
         return tuple(np.asarray(value).ravel().tolist())
     return value
 
-
-def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random train/validation split of ``n`` rows, ``fraction`` of them for validation.
-
-    Keras' own ``validation_split`` takes the last rows, which is wrong for
-    data sorted by class; this draws them at random.
-
-    Parameters
-    ----------
-    n : int
-        Number of rows.
-    fraction : float
-        Share of rows held out, in (0, 1).
-    seed : int
-        Seed of the draw.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(train_index, validation_index)``, each sorted.
-    """
-    n_val = int(math.ceil(fraction * n))
-    if n_val < 1 or n - n_val < 1:
-        raise ValueError(
-            f"early_stopping holds out validation_fraction={fraction} of the rows, which "
-            f"leaves no rows to train or to validate on with n_samples={n}. Pass more "
-            "rows or set early_stopping=False."
-        )
-    order = np.random.default_rng(seed).permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])

@@ -2,63 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from numbers import Integral, Real
 
 import numpy as np
+# _fit_context, _param_validation: private, no public equivalent yet (scikit-learn#28963).
 from sklearn.base import ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from vaekit.config import FinetuneConfig, FinetuneRecipe, PretrainConfig
-from vaekit.estimators._base import (
-    COMMON_PARAMETER_CONSTRAINTS,
-    BaseVAEEstimator,
-    draw_seed,
-    predict_batches,
-    seeded,
+from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimator
+from vaekit.estimators._classifier_stages import (
+    as_lists,
+    continue_finetuning,
+    finetune_settings,
+    pretrain_config,
 )
-from vaekit.semi_supervised import finetune, pretrain_then_finetune
-from vaekit.semi_supervised.labels import UNLABELED
+from vaekit.estimators._inference import predict_batches
+from vaekit.estimators._labels import encode_labels, unlabeled_mask
+from vaekit.estimators._seeding import draw_seed, seeded
+from vaekit.semi_supervised import pretrain_then_finetune
+
+#: unlabeled_mask is public here, where it was defined before it moved to _labels.
+__all__ = ["VAEClassifier", "unlabeled_mask"]
 
 logger = logging.getLogger(__name__)
-
-#: FinetuneConfig and FinetuneRecipe fields that have their own constructor parameter.
-_FINETUNE_PARAMS = {
-    "epochs": "finetune_epochs",
-    "batch_size": "batch_size",
-    "learning_rate": "learning_rate",
-    "alpha": "alpha",
-}
-
-
-def unlabeled_mask(y: np.ndarray) -> np.ndarray:
-    """True where a row is unlabeled: its label is ``-1`` (or the string ``"-1"``).
-
-    ``-1`` is the convention of :class:`~sklearn.semi_supervised.SelfTrainingClassifier`.
-    NumPy string arrays cannot hold the integer, and ``np.array(["cat", -1])``
-    turns it into ``"-1"``, so that string counts as unlabeled too.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        1-D labels.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-    """
-    if y.dtype.kind in "iuf":
-        return y == UNLABELED
-    if y.dtype.kind in "US":
-        return y == str(UNLABELED)
-    if y.dtype.kind == "O":
-        return np.fromiter(
-            (v == UNLABELED or v == str(UNLABELED) for v in y), dtype=bool, count=len(y)
-        )
-    return np.zeros(len(y), dtype=bool)
 
 
 class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
@@ -247,7 +215,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
         warm = self._check_warm_start()
         X, y = validate_data(self, X, y, reset=not warm, dtype=[np.float64, np.float32])
         x = self._model_input(X, fitted=warm)
-        classes, y_encoded = self._encode_labels(y)
+        classes, y_encoded = encode_labels(y, type(self).__name__)
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 f"warm_start=True continues training on the classes {self.classes_.tolist()}, "
@@ -255,10 +223,10 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                 "to train a new model."
             )
         seed = draw_seed(self.random_state)
-        finetune_config, recipe = self._finetune_settings(len(x))
+        finetune_config, recipe = finetune_settings(self, len(x))
         with seeded(seed):
             if warm:
-                history = self._continue_finetuning(x, y_encoded, finetune_config, recipe, seed)
+                history = continue_finetuning(self, x, y_encoded, finetune_config, recipe, seed)
                 self.history_["finetune"] = {
                     key: self.history_["finetune"].get(key, []) + values
                     for key, values in history.items()
@@ -266,92 +234,18 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
                 return self
             self.reconstruction_ = self._resolve_reconstruction(x)
             result = pretrain_then_finetune(
-                x, y_encoded, pretrain=self._pretrain_config(len(x)), finetune=finetune_config,
+                x, y_encoded, pretrain=pretrain_config(self, len(x)), finetune=finetune_config,
                 recipe=recipe, seed=seed, verbose=min(int(self.verbose), 2),
             )
         self.classes_ = classes
         self.vae_, self.model_ = result.vae, result.classifier
         self.encoder_ = self.model_.encoder
         self.history_ = {
-            "pretrain": _as_lists(result.pretrain_history),
-            "finetune": _as_lists(result.finetune_history),
+            "pretrain": as_lists(result.pretrain_history),
+            "finetune": as_lists(result.finetune_history),
         }
         self._fitted_structure = self._structure()
         return self
-
-    def _encode_labels(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Classes among the labelled rows, and ``y`` as ``0..K-1`` with ``-1`` kept."""
-        unlabeled = unlabeled_mask(y)
-        if unlabeled.all():
-            raise ValueError(
-                f"y has no labelled rows: all {len(y)} labels are -1 (unlabeled). "
-                f"{type(self).__name__} needs labelled rows of at least two classes; to "
-                "learn features from unlabeled data alone use VAETransformer."
-            )
-        labelled = y[~unlabeled]
-        check_classification_targets(labelled)
-        classes, codes = np.unique(labelled, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least two classes among the labelled rows, "
-                f"got 1 class ({classes.tolist()[0]!r}) in {len(labelled)} labelled rows."
-            )
-        counts = np.bincount(codes, minlength=len(classes))
-        if counts.min() < 2:
-            scarce = classes[counts < 2].tolist()
-            raise ValueError(
-                f"Class(es) {scarce} have a single labelled row; fine-tuning needs at least "
-                "2 labelled rows of every class. Label more rows or mark these -1."
-            )
-        encoded = np.full(len(y), UNLABELED, dtype=np.int64)
-        encoded[~unlabeled] = codes
-        return classes, encoded
-
-    def _pretrain_config(self, n_rows: int) -> PretrainConfig:
-        return PretrainConfig(
-            architecture=self.architecture, latent_dim=self.latent_dim,
-            reconstruction=self.reconstruction_, beta=float(self.beta),
-            epochs=self.pretrain_epochs, batch_size=min(self.batch_size, n_rows),
-            learning_rate=float(self.learning_rate),
-            architecture_options=self._architecture_options(),
-        )
-
-    def _finetune_settings(self, n_rows: int) -> tuple[FinetuneConfig, FinetuneRecipe]:
-        """The schedule and the recipe, from the parameters and ``finetune_options``."""
-        options = dict(self.finetune_options or {})
-        schedule_fields = {f.name for f in dataclasses.fields(FinetuneConfig)}
-        recipe_fields = {f.name for f in dataclasses.fields(FinetuneRecipe)}
-        unknown = set(options) - schedule_fields - recipe_fields
-        if unknown:
-            raise ValueError(
-                f"finetune_options has unknown key(s) {sorted(unknown)}; it accepts the "
-                f"fields of FinetuneConfig {sorted(schedule_fields)} and of FinetuneRecipe "
-                f"{sorted(recipe_fields)}."
-            )
-        for field, param in _FINETUNE_PARAMS.items():
-            if field in options:
-                raise ValueError(
-                    f"finetune_options[{field!r}] duplicates the parameter {param}; set "
-                    f"{param} instead."
-                )
-        config = FinetuneConfig(
-            epochs=self.finetune_epochs, batch_size=min(self.batch_size, n_rows),
-            learning_rate=float(self.learning_rate),
-            **{k: v for k, v in options.items() if k in schedule_fields})
-        recipe = FinetuneRecipe(
-            alpha=float(self.alpha), **{k: v for k, v in options.items() if k in recipe_fields})
-        return config, recipe
-
-    def _continue_finetuning(self, x, y_encoded, config: FinetuneConfig,
-                             recipe: FinetuneRecipe, seed: int) -> dict:
-        """Warm start: more fine-tuning of ``model_`` with its optimizer state.
-
-        The recipe, learning rate and averaging of the current parameters
-        apply from now on; a change the model cannot take raises.
-        """
-        _, history = finetune(self.vae_, x, y_encoded, config, recipe=recipe, seed=seed,
-                              verbose=min(int(self.verbose), 2), classifier=self.model_)
-        return _as_lists(history)
 
     # ------------------------------------------------------------------ predict
     def predict_proba(self, X):
@@ -402,8 +296,3 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
             In ``X``'s dtype; columns ``vae0 ...``.
         """
         return self._latent_means(X)
-
-
-def _as_lists(history: dict) -> dict:
-    return {key: [float(v) for v in values] for key, values in history.items()}
-

@@ -7,27 +7,20 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+# _fit_context, _param_validation: private, no public equivalent yet (scikit-learn#28963).
 from sklearn.base import TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, check_is_fitted
 
-from vaekit._validation import check_positive_int
-from vaekit.estimators._base import (
-    COMMON_PARAMETER_CONSTRAINTS,
-    BaseVAEEstimator,
-    draw_seed,
-    predict_batches,
-    quiet_retracing,
-    seeded,
-    split_validation,
-)
+from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimator
+from vaekit.estimators._generative import VAEGenerativeMixin
+from vaekit.estimators._seeding import draw_seed, seeded
+from vaekit.estimators._validation_split import split_validation
 from vaekit.models import build_vae
 
 logger = logging.getLogger(__name__)
 
 
-class VAETransformer(TransformerMixin, BaseVAEEstimator):
+class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
     """Variational autoencoder as a scikit-learn transformer.
 
     ``fit`` trains a VAE on the rows of ``X`` (no labels needed),
@@ -257,84 +250,3 @@ class VAETransformer(TransformerMixin, BaseVAEEstimator):
             ``vae0 ...`` after ``set_output(transform="pandas")``.
         """
         return self._latent_means(X)
-
-    def inverse_transform(self, X):
-        """Decode latent codes into rows: the decoder's mean output.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, latent_dim)
-            Latent codes, such as the output of :meth:`transform`.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_)
-            Reconstructed rows (Bernoulli means for ``"bce"``), in the codes' dtype.
-        """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.vae_.latent_dim:
-            raise ValueError(
-                f"X has {Z.shape[1]} latent features, but {type(self).__name__} has "
-                f"latent_dim={self.vae_.latent_dim}."
-            )
-        return self._decode(Z.astype(np.float32, copy=False)).astype(Z.dtype, copy=False)
-
-    def sample(self, n_samples=1, random_state=None):
-        """Draw new rows: decode ``z ~ N(0, I)``.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of rows.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the latent draw; the same int gives the same rows.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_), dtype float32
-        """
-        check_is_fitted(self)
-        n_samples = check_positive_int("n_samples", n_samples)
-        rng = check_random_state(random_state)
-        z = rng.standard_normal((n_samples, self.vae_.latent_dim)).astype(np.float32)
-        return self._decode(z)
-
-    def _decode(self, z: np.ndarray) -> np.ndarray:
-        return predict_batches(self.decoder_, z).reshape(len(z), -1)
-
-    # ------------------------------------------------------------------ score
-    def score_samples(self, X):
-        """Evidence lower bound of each row (higher is better), with ``beta = 1``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows with the features seen in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Low values flag rows the model finds unlikely.
-        """
-        check_is_fitted(self)
-        _, x = self._validate_X(X, reset=False)
-        with quiet_retracing():
-            return self.vae_.elbo(x).astype(np.float64)
-
-    def score(self, X, y=None):
-        """Mean evidence lower bound of the rows of ``X`` (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows with the features seen in ``fit``.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        float
-            Mean ELBO in nats per row; usable as the score of ``GridSearchCV``.
-        """
-        return float(np.mean(self.score_samples(X)))
