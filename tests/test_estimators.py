@@ -436,6 +436,7 @@ def test_classifier_pickle_roundtrip_in_memory(fitted_classifier, few_labels):
 def test_classifier_warm_start_continues_fine_tuning(few_labels):
     X, y_few, _, _ = few_labels
     params = {**SMALL_CLASSIFIER, "finetune_epochs": 2, "pretrain_epochs": 1}
+    options = params.get("finetune_options") or {}
     clf = VAEClassifier(**params, random_state=0, warm_start=True).fit(X, y_few)
     vae, model = clf.vae_, clf.model_
     n_epochs = len(clf.history_["finetune"]["loss"])
@@ -443,7 +444,11 @@ def test_classifier_warm_start_continues_fine_tuning(few_labels):
     clf.fit(X, y_few)
     assert clf.vae_ is vae and clf.model_ is model  # no new pretraining
     assert int(model.optimizer.iterations.numpy()) == 2 * steps  # same optimizer, continued
-    assert len(clf.history_["finetune"]["loss"]) == n_epochs + 2
+    assert len(clf.history_["finetune"]["loss"]) == 2 * n_epochs  # the rounds of each fit
+    with pytest.raises(ValueError, match="cannot change head_units"):
+        clf.set_params(finetune_options={**options, "head_units": (4,)}).fit(X, y_few)
+    clf.set_params(finetune_options=options, alpha=0.5).fit(X, y_few)
+    assert clf.model_.recipe.alpha == 0.5  # a changed recipe applies
     relabelled = np.where(y_few == 9, -1, y_few)
     with pytest.raises(ValueError, match="warm_start=True continues training on the classes"):
         clf.fit(X, relabelled)

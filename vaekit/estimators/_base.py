@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vaekit._validation import check_shape
 from vaekit.builders import ARCHITECTURES
-from vaekit.estimators._inference import predict_batches
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.estimators._keras_pickle import _KerasArchive, model_from_bytes, model_to_bytes
 
 #: The architecture option that ``hidden_units`` sets: the widths of the

@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from vaekit._validation import check_positive_int
-from vaekit.estimators._inference import predict_batches
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.estimators._seeding import quiet_retracing
 
 

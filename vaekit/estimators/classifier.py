@@ -18,7 +18,7 @@ from vaekit.estimators._classifier_stages import (
     finetune_settings,
     pretrain_config,
 )
-from vaekit.estimators._inference import predict_batches
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.estimators._labels import encode_labels, unlabeled_mask
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.semi_supervised import pretrain_then_finetune

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import LatentModel
 
 
@@ -45,7 +46,7 @@ class AutoEncoder(LatentModel):
         return reconstruction + self._added_losses(reconstruction.dtype)
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
-        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+        return predict_batches(self.encoder, x, batch_size=batch_size)
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Not available: an autoencoder has no prior to sample from.

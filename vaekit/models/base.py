@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 from vaekit._validation import check_array, check_positive_int
 from vaekit.losses import get_reconstruction_loss
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.training.callbacks import StopOnNonFiniteLoss
 
 PREDICT_BATCH_SIZE = 512
@@ -193,7 +194,7 @@ class LatentModel(keras.Model):
             Shape ``(n, *sample_shape)``; Bernoulli means for ``"bce"``.
         """
         z = check_array("z", z, sample_shape=(self.latent_dim,))
-        return np.asarray(self.decoder.predict(z, batch_size=batch_size, verbose=0))
+        return predict_batches(self.decoder, z, batch_size=batch_size)
 
     def reconstruct(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
         """Decode the latent means of ``x``: the model's deterministic reconstruction."""

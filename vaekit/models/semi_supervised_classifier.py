@@ -9,8 +9,8 @@ with the weights of the model's :class:`~vaekit.FinetuneRecipe`.
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 from vaekit._validation import check_array
@@ -20,6 +20,7 @@ from vaekit.config.recipe import STRUCTURAL_FIELDS, FinetuneRecipe
 from vaekit.layers import Sampling
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import PREDICT_BATCH_SIZE
 
 #: The metrics of a training step, in the order Keras logs them.
@@ -266,7 +267,7 @@ class SemiSupervisedClassifier(keras.Model):
     def predict_proba(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
         """Class probabilities of ``x`` (samples of the encoder's input shape), ``(n, K)``."""
         x = check_array("x", x, sample_shape=self.sample_shape)
-        return np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+        return predict_batches(self, x, batch_size=batch_size)
 
     def predict_classes(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
         """Most probable class index of each sample, shape ``(n,)``."""
@@ -275,8 +276,7 @@ class SemiSupervisedClassifier(keras.Model):
     def encode(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
         """Latent means of ``x`` from the fine-tuned encoder, shape ``(n, latent_dim)``."""
         x = check_array("x", x, sample_shape=self.sample_shape)
-        z_mean, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
-        return np.asarray(z_mean)
+        return predict_batches(self.encoder, x, output=0, batch_size=batch_size)
 
     # ---------------------------------------------------------------- saving
     def get_config(self) -> dict:

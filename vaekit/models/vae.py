@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 from vaekit._validation import check_array, check_positive_int
 from vaekit.layers import KLDivergence, Sampling
+from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import PREDICT_BATCH_SIZE, LatentModel
 
 
@@ -90,8 +91,7 @@ class VAE(LatentModel):
                                batch_size)
 
     def _posterior(self, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-        z_mean, z_log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
-        return np.asarray(z_mean), np.asarray(z_log_var)
+        return predict_batches(self.encoder, x, batch_size=batch_size)
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Draw ``n`` new samples: decode ``z ~ N(0, I)``.
@@ -132,7 +132,7 @@ class VAE(LatentModel):
         """
         x = self.check_input(x)
         z_mean, z_log_var = self._posterior(x, batch_size)
-        x_hat = self.decoder.predict(z_mean, batch_size=batch_size, verbose=0)
+        x_hat = predict_batches(self.decoder, z_mean, batch_size=batch_size)
         reconstruction = ops.convert_to_numpy(self.reconstruction_loss(x, x_hat))
         kl = KLDivergence.kl_per_dimension(z_mean, z_log_var)
         kl = np.asarray(ops.convert_to_numpy(kl)).sum(axis=-1)
