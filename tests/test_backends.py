@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaekit"
-CORE = ["layers", "builders", "models", "training", "losses.py", "_validation.py"]
+CORE = ["layers", "builders", "models", "training", "losses", "semi_supervised", "config",
+        "augmentation.py", "_validation.py"]
 BACKENDS = {"tensorflow", "jax", "jaxlib", "torch"}
 
 

@@ -184,6 +184,67 @@ def check_shape(name: str, shape) -> tuple[int, ...]:
     return tuple(dims)
 
 
+def numeric_problem(array: np.ndarray) -> str | None:
+    """What is wrong with ``array``'s dtype for a model, or None when it is numeric.
+
+    One of the shared data checks: :func:`check_array` (arrays passed to the
+    API) and the loaders (:mod:`vaekit.data`, which name the file) word their
+    errors from these, so the same problem reads the same everywhere.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        The data.
+
+    Returns
+    -------
+    str or None
+        A sentence fragment such as ``"must be numeric, got dtype <U1"``.
+    """
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == bool):
+        return f"must be numeric, got dtype {array.dtype}"
+    return None
+
+
+def finite_problem(array: np.ndarray) -> str | None:
+    """How many values of ``array`` are NaN or infinite, and where the first is; or None.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        Numeric data.
+
+    Returns
+    -------
+    str or None
+    """
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"contains {int(bad.sum())} NaN or infinite values (the first at index {first})"
+
+
+def unit_interval_problem(array: np.ndarray) -> str | None:
+    """The range of ``array`` when it leaves [0, 1], with a hint for pixels; or None.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        Numeric data.
+
+    Returns
+    -------
+    str or None
+    """
+    low, high = float(array.min()), float(array.max())
+    if low >= 0.0 and high <= 1.0:
+        return None
+    hint = " (pixels 0-255? divide by 255)" if low >= 0.0 and high <= 255.0 else ""
+    return f"has values in [{low:.4g}, {high:.4g}], outside [0, 1]{hint}"
+
+
 def check_array(
     name: str,
     x,
@@ -210,13 +271,9 @@ def check_array(
         ``x`` as float32.
     """
     array = np.asarray(x)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
-        raise TypeError(
-            f"{name} must be numeric, got an array of dtype {array.dtype}. Convert "
-            "strings or categories to numbers first."
-        )
+    problem = numeric_problem(array)
+    if problem:
+        raise TypeError(f"{name} {problem}. Convert strings or categories to numbers first.")
     array = array.astype("float32", copy=False)
     if array.ndim < 2:
         raise ValueError(
@@ -230,17 +287,13 @@ def check_array(
             f"{name} has samples of shape {tuple(array.shape[1:])}, but the model expects "
             f"{tuple(sample_shape)}."
         )
-    if not np.all(np.isfinite(array)):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+    problem = finite_problem(array)
+    if problem:
+        raise ValueError(f"{name} {problem}; impute or drop them first.")
+    problem = unit_interval_problem(array) if unit_interval else None
+    if problem:
         raise ValueError(
-            f"{name} contains {bad} NaN or infinite values; impute or drop them first."
+            f"{name} {problem}, but reconstruction='bce' (Bernoulli) needs data in [0, 1]. "
+            "Scale the data or use reconstruction='mse'."
         )
-    if unit_interval:
-        low, high = float(array.min()), float(array.max())
-        if low < 0.0 or high > 1.0:
-            raise ValueError(
-                f"{name} has values in [{low:.4g}, {high:.4g}], but reconstruction='bce' "
-                "(Bernoulli) needs data in [0, 1]. Scale the data (e.g. divide pixels by "
-                "255) or use reconstruction='mse'."
-            )
     return array

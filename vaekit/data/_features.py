@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vaekit._validation import finite_problem, numeric_problem, unit_interval_problem
 from vaekit.data.errors import DataError
 
 __all__ = ["as_features", "as_images", "check_same_shape", "check_unit_range"]
@@ -42,11 +43,10 @@ def as_features(x: object, where: str) -> np.ndarray:
         image values outside [0, 1].
     """
     arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise DataError(
-            f"{where}: features must be numeric, got dtype {arr.dtype}; "
-            "convert the array to numbers before saving it"
-        )
+    problem = numeric_problem(arr)
+    if problem or arr.dtype.kind == "c":
+        raise DataError(f"{where}: features {problem or f'must be real, got {arr.dtype}'}; "
+                        "convert the array to numbers before saving it")
     if arr.ndim < 2 or arr.ndim > 4:
         raise DataError(
             f"{where}: expected features of shape (N, F), (N, H, W) or (N, H, W, C), "
@@ -61,13 +61,9 @@ def as_features(x: object, where: str) -> np.ndarray:
     if arr.dtype == np.uint16 and arr.ndim == 4:
         return arr.astype(np.float32) / np.float32(65535.0)
     out = arr.astype(np.float32)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise DataError(
-            f"{where}: {int(bad.sum())} NaN or infinite feature values (first at index "
-            f"{first}); impute or drop those rows first"
-        )
+    problem = finite_problem(out)
+    if problem:
+        raise DataError(f"{where}: features {problem}; impute or drop those rows first")
     if out.ndim == 4:
         check_unit_range(out, where)
     return out
@@ -117,12 +113,10 @@ def check_unit_range(x: np.ndarray, where: str) -> None:
     DataError
         If any value is below 0 or above 1.
     """
-    lo, hi = float(x.min()), float(x.max())
-    if lo < 0.0 or hi > 1.0:
-        hint = "; divide by 255 or save as uint8" if hi <= 255.0 and lo >= 0.0 else ""
-        raise DataError(
-            f"{where}: float image values must lie in [0, 1], found [{lo:g}, {hi:g}]{hint}"
-        )
+    problem = unit_interval_problem(x)
+    if problem:
+        raise DataError(f"{where}: float image values must lie in [0, 1]: the array "
+                        f"{problem}; or save the images as uint8")
 
 
 def check_same_shape(xs: Sequence[np.ndarray], wheres: Sequence[str]) -> None:
