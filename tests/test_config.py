@@ -48,6 +48,24 @@ def test_mixup_and_label_propagation_resolve_on_for_pixel_data_only():
     assert (table.mixup, table.label_propagation_weight) == (0.0, 0.0)
 
 
+def test_interpolation_consistency_resolves_on_for_flat_pixel_rows_only():
+    resolved = {shape_loss: FinetuneRecipe().resolved(*shape_loss).consistency_weight
+                for shape_loss in (((784,), "bce"), ((28, 28, 1), "bce"), ((30,), "mse"))}
+    assert resolved == {((784,), "bce"): 10.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
+    assert FinetuneRecipe(consistency_weight=2.0).resolved((28, 28, 1), "bce") \
+        .consistency_weight == 2.0
+
+
+def test_input_graph_share_of_the_soft_targets_is_for_rows_not_images():
+    config = FinetuneConfig()
+    assert config.resolved_label_propagation_input_share((784,)) == 0.5
+    assert config.resolved_label_propagation_input_share((28, 28, 1)) == 0.0
+    assert FinetuneConfig(label_propagation_input_share=0.2) \
+        .resolved_label_propagation_input_share((28, 28, 1)) == 0.2
+    with pytest.raises(ValueError, match=r"label_propagation_input_share must lie in \[0, 1\]"):
+        FinetuneConfig(label_propagation_input_share=1.5)
+
+
 def test_explicit_mixup_and_label_propagation_win_over_the_data_kind():
     resolved = FinetuneRecipe(mixup=0.2, label_propagation_weight=0.5).resolved((30,), "mse")
     assert (resolved.mixup, resolved.label_propagation_weight) == (0.2, 0.5)

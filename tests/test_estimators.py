@@ -155,6 +155,21 @@ def test_warm_start_continues_training(digits):
     assert cold.fit(X[:300]).vae_ is not first and len(cold.history_["loss"]) == 2
 
 
+def test_transformer_reports_how_much_each_latent_unit_carries(digits):
+    X, _ = digits
+    vae = VAETransformer(latent_dim=4, hidden_units=(32,), epochs=3,
+                         random_state=0).fit(X[:300])
+    assert vae.kl_per_dimension_.shape == (4,)
+    np.testing.assert_allclose(vae.kl_per_dimension_,
+                               vae.vae_.kl_per_dimension(X[:300].astype("float32")),
+                               rtol=1e-5)
+    assert vae.n_active_units_ == int(np.sum(vae.kl_per_dimension_ > 0.01))
+    assert vae.epochs_ == 3
+    # Automatic length: 30 passes, or more so that training makes 400 steps.
+    assert VAETransformer()._resolved_epochs(60_000) == 30
+    assert VAETransformer()._resolved_epochs(1257) == 100
+
+
 def test_early_stopping_stops_when_the_validation_loss_stalls(digits):
     X, _ = digits
     # A learning rate this small leaves the validation loss where it starts.

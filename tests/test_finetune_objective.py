@@ -11,6 +11,7 @@ from vaekit.config import FinetuneRecipe
 from vaekit.losses import (
     bernoulli_reconstruction,
     classification_loss,
+    consistency_loss,
     cross_entropy,
     kl_loss,
     mixed_class_weights,
@@ -74,6 +75,13 @@ def test_soft_targets_are_weighted_by_their_confidence():
     assert loss == pytest.approx(expected, rel=1e-6)
 
 
+def test_consistency_loss_is_the_squared_error_to_the_mixed_predictions():
+    p_mixed = np.array([[0.6, 0.4], [0.1, 0.9]], "float32")
+    targets = np.array([[0.5, 0.5], [0.3, 0.7]], "float32")
+    expected = ((0.1**2 + 0.1**2) + (0.2**2 + 0.2**2)) / 2
+    assert float(consistency_loss(p_mixed, targets)) == pytest.approx(expected, rel=1e-5)
+
+
 def test_vae_loss_adds_beta_times_kl_with_free_bits():
     x = np.array([[1.0, 0.0]], "float32")
     x_hat = np.array([[0.8, 0.4]], "float32")
@@ -110,12 +118,15 @@ def fixed_views():
         "mean_weak": rng.normal(size=(2, 2)).astype("float32"),
         "log_var_weak": rng.normal(size=(2, 2)).astype("float32") * 0.1,
         "lam": np.array([0.8, 0.6], "float32"), "perm": np.array([1, 0]),
+        "p_mixed": softmax(rng.normal(size=(2, 3))).astype("float32"),
+        "lam_unlabeled": np.array([0.7, 0.9], "float32"), "perm_unlabeled": np.array([1, 0]),
     }
 
 
 def test_compute_loss_is_the_weighted_sum_of_the_terms():
     recipe = FinetuneRecipe(alpha=0.1, pseudo_label_weight=2.0, label_propagation_weight=3.0,
-                            mixup=0.5, class_weight={0: 2.0, 1: 1.0, 2: 0.5})
+                            consistency_weight=0.5, mixup=0.5,
+                            class_weight={0: 2.0, 1: 1.0, 2: 0.5})
     model = tiny_classifier(recipe, free_bits=0.2)
     views = fixed_views()
     labels = np.array([0, 2])
@@ -134,13 +145,17 @@ def test_compute_loss_is_the_weighted_sum_of_the_terms():
                                      beta=0.5, free_bits=0.2))
     expected += 2.0 * float(pseudo_label_loss(views["p_weak"], views["p_strong"], 0.95)[0])
     expected += 3.0 * float(soft_target_loss(*soft, views["p_strong"]))
+    mixed_targets = numpy(mixup_targets(views["p_weak"], views["lam_unlabeled"],
+                                        views["perm_unlabeled"]))
+    expected += 0.5 * np.mean(np.sum((views["p_mixed"] - mixed_targets) ** 2, axis=-1))
     assert total == pytest.approx(expected, rel=1e-5)
     assert float(model.trackers["confident_fraction"].result()) == pytest.approx(0.5)
 
 
 def test_terms_with_zero_weight_are_left_out():
     model = tiny_classifier(FinetuneRecipe(alpha=0.0, pseudo_label_weight=0.0, mixup=0.0,
-                                           label_propagation_weight=0.0))
+                                           label_propagation_weight=0.0,
+                                           consistency_weight=0.0))
     views = fixed_views()
     labels = np.array([1, 1])
     total = float(model.compute_loss(y=labels, y_pred=views))
@@ -156,6 +171,7 @@ def test_classify_from_sample_feeds_the_head_a_sampled_latent():
 
     def labelled_predictions(classify_from):
         model = tiny_classifier(FinetuneRecipe(augment="none", mixup=0.0,
+                                               consistency_weight=0.0,
                                                classify_from=classify_from))
         return [numpy(model((x, x), training=True)["p_labelled"]) for _ in range(2)]
 

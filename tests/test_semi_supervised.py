@@ -197,6 +197,24 @@ def test_label_propagation_follows_the_graph_and_marks_unreached_rows():
     assert (weights[:6] > 0.5).all()
 
 
+def test_soft_targets_blend_the_input_graph_and_weigh_by_confidence():
+    from vaekit.semi_supervised.propagation import SoftTargets, confidence
+
+    x = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2]])
+    y = np.array([0, -1, -1, 1, -1, -1])
+    # Latent means that mix the classes up, and inputs that separate them.
+    z = np.array([[0.0], [10.1], [0.1], [10.0], [0.2], [10.2]])
+    latent_only = SoftTargets(x, y, 2, neighbors=2, input_share=0.0)
+    assert latent_only.input_targets is None
+    blended = SoftTargets(x, y, 2, neighbors=2, input_share=0.5)
+    targets, weights = blended(z)
+    z_targets, _ = latent_only(z)
+    np.testing.assert_allclose(targets, 0.5 * z_targets + 0.5 * blended.input_targets,
+                               atol=1e-6)
+    np.testing.assert_allclose(weights, confidence(targets), atol=1e-6)
+    assert confidence(np.array([[1.0, 0.0], [0.5, 0.5]])).tolist() == [1.0, 0.0]
+
+
 # ---------------------------------------------------------------- schedule behaviour
 def test_averaged_weights_survive_early_stopping(pretrained, digits):
     vae, _ = pretrained

@@ -88,6 +88,26 @@ def check_fraction(name: str, value, *, open_low: bool = False) -> float:
     return value
 
 
+def check_unit_weight(name: str, value) -> float:
+    """Return ``value`` as a float in [0, 1] (a share or a mixing weight), or raise.
+
+    Parameters
+    ----------
+    name : str
+        Setting name used in the error message.
+    value : object
+        The value given by the user.
+
+    Returns
+    -------
+    float
+    """
+    value = check_non_negative_float(name, value)
+    if value > 1.0:
+        raise SettingValueError(name, f"must lie in [0, 1], got {value}.")
+    return value
+
+
 def check_learning_rate(name: str, value) -> float:
     """The one learning-rate rule of vaekit: a finite number > 0.
 

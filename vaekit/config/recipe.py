@@ -22,7 +22,7 @@ from vaekit._validation import (
     check_non_negative_float,
     check_positive_int,
 )
-from vaekit.config.data_kind import is_pixel_data
+from vaekit.config.data_kind import is_image_shape, is_pixel_data
 
 #: Augmentations by name (see :class:`vaekit.augmentation.Augmenter`).
 AUGMENTATIONS = ("auto", "affine", "shift", "corrupt", "noise", "none")
@@ -30,6 +30,8 @@ CLASSIFY_FROM = ("mean", "sample")
 #: Mix-up and label-propagation weights that ``None`` resolves to for pixel data.
 AUTO_PIXEL_MIXUP = 0.5
 AUTO_PIXEL_LABEL_PROPAGATION_WEIGHT = 1.0
+#: Consistency weight that ``None`` resolves to for flat rows in [0, 1].
+AUTO_FLAT_PIXEL_CONSISTENCY_WEIGHT = 10.0
 #: Fields that fix the model's structure: a continued model cannot change them.
 STRUCTURAL_FIELDS = ("head_units",)
 
@@ -41,7 +43,7 @@ class FinetuneRecipe:
     Each step sees a labelled batch and an unlabeled batch; the loss is
 
     ``classification + alpha * vae + pseudo_label_weight * pseudo_label
-    + label_propagation_weight * propagation``
+    + label_propagation_weight * propagation + consistency_weight * consistency``
 
     (see :meth:`vaekit.SemiSupervisedClassifier.compute_loss`).
 
@@ -68,6 +70,12 @@ class FinetuneRecipe:
         Weight of the label-propagation loss: label spreading on the latent
         means gives every row a soft target, weighted by its confidence. 0
         turns it off; ``None``: 1 for pixel data, 0 for real-valued tables.
+    consistency_weight : float or None
+        Weight of interpolation consistency on unlabeled rows (ICT, Verma et
+        al. 2019): the prediction on a mix of two rows is pulled towards the
+        same mix of their predictions. 0 turns it off; ``None``: 10 for flat
+        rows in [0, 1] (pixels without an image shape, where augmentation
+        carries little), 0 otherwise.
     head_units : tuple of int
         Hidden layers of the classifier head; ``()`` is a linear softmax head.
     classify_from : str
@@ -84,6 +92,7 @@ class FinetuneRecipe:
     augment: str = "auto"
     mixup: float | None = None
     label_propagation_weight: float | None = None
+    consistency_weight: float | None = None
     head_units: tuple = ()
     classify_from: str = "mean"
     class_weight: dict | str | None = None
@@ -91,7 +100,7 @@ class FinetuneRecipe:
     def __post_init__(self) -> None:
         for name in ("alpha", "pseudo_label_weight"):
             check_non_negative_float(f"finetune.{name}", getattr(self, name))
-        for name in ("mixup", "label_propagation_weight"):
+        for name in ("mixup", "label_propagation_weight", "consistency_weight"):
             if getattr(self, name) is not None:
                 check_non_negative_float(f"finetune.{name}", getattr(self, name))
         check_fraction("finetune.confidence", self.confidence)
@@ -122,7 +131,8 @@ class FinetuneRecipe:
         Returns
         -------
         FinetuneRecipe
-            ``mixup`` and ``label_propagation_weight`` are numbers and
+            ``mixup``, ``label_propagation_weight`` and ``consistency_weight``
+            are numbers and
             ``class_weight`` is a dict over every class, or None.
         """
         pixels = is_pixel_data(sample_shape, reconstruction)
@@ -130,8 +140,13 @@ class FinetuneRecipe:
         propagation = self.label_propagation_weight
         if propagation is None:
             propagation = AUTO_PIXEL_LABEL_PROPAGATION_WEIGHT if pixels else 0.0
+        consistency = self.consistency_weight
+        if consistency is None:
+            flat_pixels = pixels and not is_image_shape(sample_shape)
+            consistency = AUTO_FLAT_PIXEL_CONSISTENCY_WEIGHT if flat_pixels else 0.0
         return dataclasses.replace(
             self, mixup=float(mixup), label_propagation_weight=float(propagation),
+            consistency_weight=float(consistency),
             class_weight=_resolve_class_weight(self.class_weight, y_labelled, n_classes))
 
     def class_weights(self, n_classes: int) -> list[float] | None:

@@ -2,6 +2,7 @@
 
 from vaekit.losses.finetune_objective import (
     classification_loss,
+    consistency_loss,
     cross_entropy,
     mixed_class_weights,
     mixup_targets,
@@ -23,6 +24,7 @@ __all__ = [
     "RECONSTRUCTION_LOSSES",
     "bernoulli_reconstruction",
     "classification_loss",
+    "consistency_loss",
     "cross_entropy",
     "get_reconstruction_loss",
     "kl_loss",

@@ -176,3 +176,27 @@ def soft_target_loss(targets, weights, probabilities):
     targets = ops.cast(targets, probabilities.dtype)
     weights = ops.cast(ops.reshape(weights, (-1,)), probabilities.dtype)
     return ops.mean(weights * cross_entropy(targets, probabilities))
+
+
+def consistency_loss(p_mixed, targets):
+    """Interpolation consistency (ICT, Verma et al. 2019): squared error to mixed targets.
+
+    The prediction on a mix ``lam * x_i + (1 - lam) * x_j`` of two unlabeled
+    rows is pulled towards the same mix of their (stop-gradient) predictions;
+    it asks the classifier to change linearly between rows, which needs no
+    knowledge of what the rows are (no image prior).
+
+    Parameters
+    ----------
+    p_mixed : tensor
+        ``(batch, K)`` predictions on the mixed rows.
+    targets : tensor
+        ``(batch, K)`` the mixed predictions (no gradient flows through them).
+
+    Returns
+    -------
+    tensor
+        A scalar: ``mean_i sum_k (p_mixed - targets)**2``.
+    """
+    targets = ops.stop_gradient(ops.cast(targets, p_mixed.dtype))
+    return ops.mean(ops.sum(ops.square(p_mixed - targets), axis=-1))

@@ -2,7 +2,7 @@
 
 The objective is :meth:`SemiSupervisedClassifier.compute_loss`: one method per
 term (``_classification_term``, ``_vae_term``, ``_pseudo_label_term``,
-``_propagation_term``), each computed by a function of
+``_propagation_term``, ``_consistency_term``), each computed by a function of
 :mod:`vaekit.losses.finetune_objective` and tracked as its own metric, summed
 with the weights of the model's :class:`~vaekit.FinetuneRecipe`.
 """
@@ -25,7 +25,7 @@ from vaekit.models.base import PREDICT_BATCH_SIZE
 
 #: The metrics of a training step, in the order Keras logs them.
 TERM_METRICS = ("classification_loss", "vae_loss", "pseudo_label_loss", "propagation_loss",
-                "confident_fraction", "accuracy")
+                "consistency_loss", "confident_fraction", "accuracy")
 
 
 @keras.saving.register_keras_serializable(package="vaekit")
@@ -131,6 +131,8 @@ class SemiSupervisedClassifier(keras.Model):
         if soft_targets is not None and recipe.label_propagation_weight > 0:
             total = total + recipe.label_propagation_weight * self._propagation_term(
                 soft_targets, y_pred)
+        if recipe.consistency_weight > 0:
+            total = total + recipe.consistency_weight * self._consistency_term(y_pred)
         return total
 
     def _classification_term(self, labels, y_pred):
@@ -167,6 +169,13 @@ class SemiSupervisedClassifier(keras.Model):
         self.trackers["propagation_loss"].update_state(loss)
         return loss
 
+    def _consistency_term(self, y_pred):
+        targets = objective.mixup_targets(y_pred["p_weak"], y_pred["lam_unlabeled"],
+                                          y_pred["perm_unlabeled"])
+        loss = objective.consistency_loss(y_pred["p_mixed"], targets)
+        self.trackers["consistency_loss"].update_state(loss)
+        return loss
+
     def _evaluation_loss(self, y, probabilities):
         labels = ops.cast(ops.reshape(y, (-1,)), "int32")
         loss = ops.mean(objective.cross_entropy(ops.one_hot(labels, self.n_classes),
@@ -194,39 +203,48 @@ class SemiSupervisedClassifier(keras.Model):
         z_log_var = gate * z_log_var + (1.0 - gate) * ops.stop_gradient(z_log_var)
         return z_mean, z_log_var
 
-    def _mixup_draw(self, n_lab, dtype):
-        """Mix-up weights ``lam >= 0.5`` and partners ``perm`` of the labelled rows."""
-        if self.recipe.mixup <= 0:
-            return ops.ones((n_lab,), dtype=dtype), ops.arange(n_lab)
-        lam = keras.random.beta((n_lab,), self.recipe.mixup, self.recipe.mixup,
-                                seed=self.mix_seed)
+    def _mixup_draw(self, n, dtype, alpha):
+        """Mix-up weights ``lam >= 0.5`` and partners ``perm`` of ``n`` rows (Beta(alpha))."""
+        if alpha <= 0:
+            return ops.ones((n,), dtype=dtype), ops.arange(n)
+        lam = keras.random.beta((n,), alpha, alpha, seed=self.mix_seed)
         lam = ops.cast(ops.maximum(lam, 1.0 - lam), dtype)
-        return lam, keras.random.shuffle(ops.arange(n_lab), seed=self.mix_seed)
+        return lam, keras.random.shuffle(ops.arange(n), seed=self.mix_seed)
+
+    @staticmethod
+    def _mix(x, lam, perm):
+        shape = (-1,) + (1,) * (len(x.shape) - 1)
+        return ops.reshape(lam, shape) * x + ops.reshape(1.0 - lam, shape) * ops.take(
+            x, perm, axis=0)
 
     def _views(self, x_labelled, x_unlabeled, training=None):
-        """Everything the objective's terms need, from one encoder pass over three views."""
+        """Everything the objective's terms need, from one encoder pass over all views."""
         n_lab = ops.shape(x_labelled)[0]
         n_unl = ops.shape(x_unlabeled)[0]
-        lam, perm = self._mixup_draw(n_lab, x_labelled.dtype)
-        x_lab = self.augmenter.strong(x_labelled)
-        shape = (-1,) + (1,) * len(self.sample_shape)
-        x_lab = (ops.reshape(lam, shape) * x_lab
-                 + ops.reshape(1.0 - lam, shape) * ops.take(x_lab, perm, axis=0))
-        weak = self.augmenter.weak(x_unlabeled)
-        strong = self.augmenter.strong(x_unlabeled)
-        z_mean, z_log_var = self._encode(
-            ops.concatenate([x_lab, weak, strong], axis=0), training)
+        lam, perm = self._mixup_draw(n_lab, x_labelled.dtype, self.recipe.mixup)
+        views = [self._mix(self.augmenter.strong(x_labelled), lam, perm),
+                 self.augmenter.weak(x_unlabeled), self.augmenter.strong(x_unlabeled)]
+        consistency = self.recipe.consistency_weight > 0
+        if consistency:  # ICT: mixes of unlabeled rows, Beta(1, 1) as in Verma et al.
+            lam_unl, perm_unl = self._mixup_draw(n_unl, x_unlabeled.dtype, 1.0)
+            views.append(self._mix(x_unlabeled, lam_unl, perm_unl))
+        z_mean, z_log_var = self._encode(ops.concatenate(views, axis=0), training)
         z = self.sampling([z_mean, z_log_var], training=training)
         features = z if self.recipe.classify_from == "sample" else z_mean
         probabilities = self.head(features, training=training)
-        end_weak = n_lab + n_unl
-        return {
-            "p_labelled": probabilities[:n_lab], "p_weak": probabilities[n_lab:end_weak],
-            "p_strong": probabilities[end_weak:], "x_weak": weak,
-            "x_hat": self.decoder(z[n_lab:end_weak], training=training),
-            "mean_weak": z_mean[n_lab:end_weak], "log_var_weak": z_log_var[n_lab:end_weak],
+        weak = slice(n_lab, n_lab + n_unl)
+        end_strong = n_lab + 2 * n_unl
+        out = {
+            "p_labelled": probabilities[:n_lab], "p_weak": probabilities[weak],
+            "p_strong": probabilities[n_lab + n_unl:end_strong], "x_weak": views[1],
+            "x_hat": self.decoder(z[weak], training=training),
+            "mean_weak": z_mean[weak], "log_var_weak": z_log_var[weak],
             "lam": lam, "perm": perm,
         }
+        if consistency:
+            out.update(p_mixed=probabilities[end_strong:], lam_unlabeled=lam_unl,
+                       perm_unlabeled=perm_unl)
+        return out
 
     # ---------------------------------------------------------------- warm start
     def apply_recipe(self, recipe: FinetuneRecipe) -> dict:

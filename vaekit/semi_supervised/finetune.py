@@ -19,7 +19,7 @@ from vaekit.models.vae import VAE
 from vaekit.semi_supervised.averaged_weights import KeepBestWeights
 from vaekit.semi_supervised.joint_batches import JointBatches
 from vaekit.semi_supervised.labels import UNLABELED, check_semi_supervised_labels
-from vaekit.semi_supervised.propagation import LabelPropagationRefresh, propagate_labels
+from vaekit.semi_supervised.propagation import LabelPropagationRefresh, SoftTargets
 from vaekit.semi_supervised.warm_start import check_continuable, continue_with
 from vaekit.training.callbacks import EncoderFreeze, StopOnNonFiniteLoss
 from vaekit.training.seeding import seed_everything
@@ -133,11 +133,12 @@ def _propagation(model, batches: JointBatches, y, train_rows, n_classes: int,
         return []
     y_spread = np.full_like(y, UNLABELED)
     y_spread[train_rows] = y[train_rows]
-    batches.set_targets(*propagate_labels(
-        model.encode(batches.x), y_spread, n_classes, config.label_propagation_neighbors))
+    share = config.resolved_label_propagation_input_share(batches.x.shape[1:])
+    soft_targets = SoftTargets(batches.x, y_spread, n_classes,
+                               config.label_propagation_neighbors, share)
+    batches.set_targets(*soft_targets(model.encode(batches.x)))
     every = max(1, schedule.rounds // config.label_propagation_refreshes)
-    return [LabelPropagationRefresh(batches, y_spread, n_classes, every=every,
-                                    neighbors=config.label_propagation_neighbors)]
+    return [LabelPropagationRefresh(batches, soft_targets, every=every)]
 
 
 def _copy_model(model: keras.Model) -> keras.Model:
