@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaekit"
 CORE = ["layers", "builders", "models", "training", "losses", "semi_supervised", "config",
-        "augmentation.py", "_validation.py"]
+        "augmentation.py", "_validation.py", "_data_checks.py"]
 BACKENDS = {"tensorflow", "jax", "jaxlib", "torch"}
 
 

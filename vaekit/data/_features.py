@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vaekit._validation import finite_problem, numeric_problem, unit_interval_problem
+from vaekit._data_checks import finite_problem, numeric_problem, unit_interval_problem
 from vaekit.data.errors import DataError
 
 __all__ = ["as_features", "as_images", "check_same_shape", "check_unit_range"]

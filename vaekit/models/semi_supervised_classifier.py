@@ -16,7 +16,7 @@ from keras import ops
 from vaekit._validation import check_array
 from vaekit.augmentation import Augmenter
 from vaekit.builders.classifier_head import build_head
-from vaekit.config.recipe import STRUCTURAL_FIELDS, FinetuneRecipe
+from vaekit.config.recipe import FinetuneRecipe
 from vaekit.layers import Sampling
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
@@ -246,40 +246,13 @@ class SemiSupervisedClassifier(keras.Model):
                        perm_unlabeled=perm_unl)
         return out
 
-    # ---------------------------------------------------------------- warm start
-    def apply_recipe(self, recipe: FinetuneRecipe) -> dict:
-        """Make ``recipe`` the objective of further training; return what changed.
+    def set_recipe(self, recipe: FinetuneRecipe) -> None:
+        """Replace the objective (warm start: see :mod:`vaekit.semi_supervised.warm_start`).
 
-        Parameters
-        ----------
-        recipe : FinetuneRecipe
-            Resolved for this model's data (see :meth:`FinetuneRecipe.resolved`).
-
-        Returns
-        -------
-        dict
-            ``{field: (old, new)}``.
-
-        Raises
-        ------
-        ValueError
-            When a field that fixes the model's structure (the head's layers,
-            the augmentation's warp banks) would change.
+        The recipe's numbers are constants of the compiled step, so it is traced again.
         """
-        recipe = self._resolve(recipe)
-        changes = self.recipe.differences(recipe)
-        fixed = sorted(set(changes) & set(STRUCTURAL_FIELDS))
-        if fixed:
-            detail = ", ".join(f"{name} from {changes[name][0]!r} to {changes[name][1]!r}"
-                               for name in fixed)
-            raise ValueError(
-                f"A fine-tuned classifier cannot change {detail} when training continues "
-                "(warm start): they fix its structure. Fine-tune a new classifier instead.")
-        if changes:
-            self.recipe = recipe
-            # The recipe's numbers are constants of the compiled step: trace it again.
-            self.train_function = self.test_function = self.predict_function = None
-        return changes
+        self.recipe = self._resolve(recipe)
+        self.train_function = self.test_function = self.predict_function = None
 
     # ---------------------------------------------------------------- inference
     def predict_proba(self, x, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:

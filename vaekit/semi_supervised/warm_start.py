@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from vaekit.config import FinetuneRecipe
+from vaekit.config.recipe import STRUCTURAL_FIELDS
 from vaekit.models.semi_supervised_classifier import SemiSupervisedClassifier
 from vaekit.models.vae import VAE
 
@@ -51,6 +52,40 @@ def check_continuable(classifier, vae: VAE, n_classes: int) -> SemiSupervisedCla
     return classifier
 
 
+def apply_recipe(model: SemiSupervisedClassifier, recipe: FinetuneRecipe) -> dict:
+    """Make ``recipe`` the objective of ``model`` from now on; return what changed.
+
+    Parameters
+    ----------
+    model : SemiSupervisedClassifier
+        The classifier that trains on.
+    recipe : FinetuneRecipe
+        Resolved for the model's data (see :meth:`FinetuneRecipe.resolved`).
+
+    Returns
+    -------
+    dict
+        ``{field: (old, new)}``.
+
+    Raises
+    ------
+    ValueError
+        When a field that fixes the model's structure (the head's layers, the
+        augmentation's warp banks) would change.
+    """
+    changes = model.recipe.differences(recipe)
+    fixed = sorted(set(changes) & set(STRUCTURAL_FIELDS))
+    if fixed:
+        detail = ", ".join(f"{name} from {changes[name][0]!r} to {changes[name][1]!r}"
+                           for name in fixed)
+        raise ValueError(
+            f"A fine-tuned classifier cannot change {detail} when training continues "
+            "(warm start): they fix its structure. Fine-tune a new classifier instead.")
+    if changes:
+        model.set_recipe(recipe)
+    return changes
+
+
 def continue_with(model: SemiSupervisedClassifier, recipe: FinetuneRecipe | None,
                   learning_rate: float, ema_momentum: float) -> None:
     """Apply a new recipe, learning rate and EMA momentum to a classifier that trains on.
@@ -77,7 +112,7 @@ def continue_with(model: SemiSupervisedClassifier, recipe: FinetuneRecipe | None
             f" weight averaging, but the schedule asks for ema_momentum={ema_momentum}; "
             "averaging cannot be switched when training continues. Keep ema_momentum "
             f"{'> 0' if optimizer.use_ema else '= 0'} or fine-tune a new classifier.")
-    changes = model.apply_recipe(recipe) if recipe is not None else {}
+    changes = apply_recipe(model, recipe) if recipe is not None else {}
     current = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     if not np.isclose(current, learning_rate, rtol=1e-6, atol=0.0):
         optimizer.learning_rate = learning_rate
