@@ -72,7 +72,11 @@ def latent_probe(z_train, y_train, z_test, y_test, kind: str = "logistic") -> fl
     return float(probe.score(np.asarray(z_test), np.asarray(y_test)))
 
 
-def active_units(vae, x, threshold: float = 0.01) -> int:
+#: KL (nats) above which a latent unit counts as active.
+ACTIVE_UNIT_NATS = 0.01
+
+
+def active_units(vae, x, threshold: float = ACTIVE_UNIT_NATS) -> int:
     """Number of latent dimensions whose mean KL over ``x`` exceeds ``threshold`` nats.
 
     Few active units out of ``latent_dim`` is the sign of posterior collapse.

@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+
 # _fit_context, _param_validation: private, no public equivalent yet (scikit-learn#28963).
 from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
@@ -16,14 +17,15 @@ from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimat
 from vaekit.estimators._generative import VAEGenerativeMixin
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.estimators._validation_split import split_validation
+from vaekit.evaluation import ACTIVE_UNIT_NATS
 from vaekit.models import build_vae
 
 logger = logging.getLogger(__name__)
 
 #: Automatic training length: passes, and the fewest optimizer steps.
 AUTO_EPOCHS, AUTO_MIN_STEPS = 30, 400
-#: KL (nats) above which a latent unit counts as active; rows it is measured on.
-ACTIVE_UNIT_NATS, KL_SAMPLE_ROWS = 0.01, 10_000
+#: Training rows the KL of each latent unit is measured on.
+KL_SAMPLE_ROWS = 10_000
 
 
 class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
