@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test test-tensorflow test-jax bench lint clean
+.PHONY: demo test test-tensorflow test-jax bench lint clean docs
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,jax]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,jax,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -32,6 +32,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/semi_supervised.py
 	$(BIN)/python bench/sklearn_overhead.py
 	$(BIN)/python bench/tabular.py
+
+# The documentation site in site/ (API reference, guide, notebooks); --strict fails on
+# a broken reference, a page missing from the nav or a link to nothing.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check vaekit pipelines tests bench

@@ -38,6 +38,13 @@ setup(
     extras_require={
         "jax": ["jax>=0.4.30"],
         "parquet": ["pyarrow>=14"],
+        # `make docs`: the API reference from the numpydoc docstrings, the notebooks rendered.
+        "docs": [
+            "mkdocs>=1.6",
+            "mkdocs-material>=9.5",
+            "mkdocstrings[python]>=0.26",
+            "mkdocs-jupyter>=0.25",
+        ],
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",
