@@ -56,9 +56,15 @@ class Schedule:
 
     def describe(self) -> str:
         """One line for logs and ``vaekit validate``."""
-        epochs = f"{self.epochs:g}"
-        return (f"{self.steps:,} steps = {epochs} epochs (passes) of {self.steps_per_pass:,} "
-                f"steps, in {self.rounds:,} rounds of {self.steps_per_round:,} steps")
+        def count(n, one: str, many: str) -> str:
+            shown = f"{n:,}" if isinstance(n, int) else f"{n:g}"
+            return f"{shown} {one if n == 1 else many}"
+
+        return (f"{count(self.steps, 'step', 'steps')} = "
+                f"{count(self.epochs, 'epoch (pass)', 'epochs (passes)')} of "
+                f"{count(self.steps_per_pass, 'step', 'steps')}, in "
+                f"{count(self.rounds, 'round', 'rounds')} of "
+                f"{count(self.steps_per_round, 'step', 'steps')}")
 
     def as_dict(self) -> dict:
         """The fields as a JSON-ready dict."""

@@ -28,6 +28,8 @@ class RunLayout:
         results/evaluate/<count>_seed<s>.json   test scores, probes, baselines
         metrics.json, metrics.csv     all scores, per label count and seed
         timings.json                  seconds per stage (kept out of metrics.json)
+        provenance.json               versions, backend, date, git commit, host, stage times
+        .vaekit-run.lock              held by the run using the folder (vaekit.runner.lock)
         plots/<figure>.png, report.html, tensorboard/
 
     Parameters
@@ -88,6 +90,11 @@ class RunLayout:
     def timings(self) -> Path:
         """Seconds spent per stage."""
         return self.root / "timings.json"
+
+    @property
+    def provenance(self) -> Path:
+        """Where the results came from: versions, backend, date, commit, host, stage times."""
+        return self.root / "provenance.json"
 
     def plot(self, name: str) -> Path:
         """A figure."""

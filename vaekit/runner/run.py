@@ -26,7 +26,9 @@ from vaekit.runner.figures import draw_figures
 from vaekit.runner.finetuning import finetune_classifiers
 from vaekit.runner.inputs import PreparedData, prepare_data
 from vaekit.runner.layout import RunFolderError, RunLayout
+from vaekit.runner.lock import LOCK_NAME, RunFolderLock, probe_writable, storage_error
 from vaekit.runner.pretraining import pretrain_models
+from vaekit.runner.provenance import record_invocation, record_stage_seconds
 from vaekit.runner.report import write_report
 from vaekit.runner.schedules import resolved_schedules
 from vaekit.runner.schema import Pipeline
@@ -72,15 +74,20 @@ class Runner:
         self._data: PreparedData | None = None
         self._models = SavedModels(self.layout)
         self._timings: dict = {}
+        self._lock = RunFolderLock(self.layout.root)
 
     # ------------------------------------------------------------------ setup
     def open(self, fresh: bool) -> None:
-        """Claim the output folder, write the resolved pipeline, load and check the data.
+        """Lock the output folder, check it, load and check the data, write the pipeline.
 
-        The data is loaded and checked before anything is written, so a pipeline
-        that fails its checks leaves no folder behind. An existing folder is
-        reused (the run resumes: finished units are kept, pretraining restarts
-        from its last epoch checkpoint) when it holds a run of the same pipeline.
+        The folder is locked first (:class:`~vaekit.runner.lock.RunFolderLock`,
+        held until :meth:`run` ends or :meth:`close`), so a second run into it
+        is refused at once, naming the process that holds it. The data is
+        loaded and checked before anything is written, so a pipeline that
+        fails its checks leaves no folder behind; then a probe file checks that
+        the folder can be written. An existing folder is reused (the run
+        resumes: finished units are kept, pretraining restarts from its last
+        epoch checkpoint) when it holds a run of the same pipeline.
 
         Parameters
         ----------
@@ -90,15 +97,34 @@ class Runner:
 
         Raises
         ------
+        RunFolderLockedError
+            If another run holds the folder (a :class:`RunFolderError`).
         RunFolderError
-            If the folder holds a run (when ``fresh``) or a run of another pipeline.
+            If the folder holds a run (when ``fresh``) or a run of another
+            pipeline, or cannot be written.
         vaekit.data.DataError
             If the data does not fit the pipeline.
         """
-        root, layout = self.layout.root, self.layout
+        root = self.layout.root
         if root.exists() and not root.is_dir():
             raise RunFolderError(f"{root}: exists and is not a folder; pick another --output")
-        if fresh and root.is_dir() and any(root.iterdir()):
+        self._lock.acquire()
+        try:
+            self._open(fresh)
+        except BaseException:
+            self._lock.release(remove_folder_if_empty=True)
+            raise
+
+    def close(self) -> None:
+        """Release the output folder's lock (:meth:`run` does it when it ends)."""
+        self._lock.release()
+
+    def _open(self, fresh: bool) -> None:
+        root, layout = self.layout.root, self.layout
+        if self._lock.taken_over:
+            self.echo(f"{root}: the run that held this folder ended without releasing it "
+                      f"(process {self._lock.taken_over.get('pid')}); taking it over")
+        if fresh and any(path.name != LOCK_NAME for path in root.iterdir()):
             raise RunFolderError(
                 f"{root}: already holds a run; pass --resume to continue it, or pick "
                 "another --output"
@@ -109,8 +135,9 @@ class Runner:
         if layout.pipeline.is_file():
             self._check_same_pipeline(resolved)
         start = time.perf_counter()
-        self._data = prepare_data(self.pipeline)  # before the folder is claimed: a
-        self._timings["data"] = time.perf_counter() - start  # failed check leaves none
+        self._data = prepare_data(self.pipeline)  # before anything is written: a failed
+        self._timings["data"] = time.perf_counter() - start  # check leaves no folder
+        probe_writable(root)
         remove_stale_temporaries(root)
         header = f"Resolved pipeline of this run (from {self.pipeline.source or 'memory'})."
         write_yaml(layout.pipeline, resolved, header=header)
@@ -122,6 +149,7 @@ class Runner:
         write_json(layout.schedule, {stage: sched.as_dict() for stage, sched in schedules.items()})
         for stage, schedule in schedules.items():
             self.echo(f"{stage}: {schedule.describe()}")
+        record_invocation(layout, self.pipeline.source)
 
     def _check_same_pipeline(self, resolved: dict) -> None:
         import yaml
@@ -207,17 +235,27 @@ class Runner:
     def run(self, stages=STAGES) -> None:
         """Run ``stages`` in order, then record the time each took in timings.json."""
         chosen = [stage for stage in STAGES if stage in stages]
+        self._lock.acquire()
         try:
-            for index, stage in enumerate(chosen, 1):
-                self.echo(f"== stage {index}/{len(chosen)}: {stage} ==")
-                getattr(self, stage)()
+            try:
+                for index, stage in enumerate(chosen, 1):
+                    self.echo(f"== stage {index}/{len(chosen)}: {stage} ==")
+                    getattr(self, stage)()
+            finally:
+                self.write_timings()
+        except OSError as err:  # a full disk: one line saying how to continue
+            clear = storage_error(self.layout.root, err)
+            if clear is None:
+                raise
+            raise clear from err
         finally:
-            self.write_timings()
+            self._lock.release()
 
     def write_timings(self) -> None:
-        """Add this invocation's seconds per stage to ``timings.json``."""
+        """Add this invocation's seconds per stage to ``timings.json`` and ``provenance.json``."""
         path = self.layout.timings
         saved = json.loads(path.read_text()) if path.is_file() else {}
         for stage, seconds in self._timings.items():
             saved[stage] = round(saved.get(stage, 0.0) + seconds, 3)
         write_json(path, saved)
+        record_stage_seconds(self.layout, self._timings)
