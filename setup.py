@@ -5,10 +5,13 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
+# The version lives in vaekit/_version.py only; read it without importing vaekit.
+VERSION: dict = {}
+exec((HERE / "vaekit" / "_version.py").read_text(encoding="utf-8"), VERSION)
 
 setup(
     name="vaekit",
-    version="0.1.0",
+    version=VERSION["__version__"],
     description=(
         "Variational autoencoders in Keras 3 for semi-supervised learning: pretrain on "
         "unlabeled data, fine-tune on a few labels, use from Keras, scikit-learn or a CLI."
@@ -33,6 +36,7 @@ setup(
         "pandas>=2.1",
         "matplotlib>=3.8",
         "pyyaml>=6.0",
+        "tqdm>=4.66",  # the progress bar of `vaekit run`
         "tensorboard>=2.18",
     ],
     extras_require={
