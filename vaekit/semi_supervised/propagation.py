@@ -156,3 +156,40 @@ class LabelPropagationRefresh(keras.callbacks.Callback):
         self.batches.set_targets(targets, weights)
         logger.debug("round %d: label propagation refreshed, mean confidence %.3f",
                      epoch + 1, float(weights.mean()))
+
+
+class PropagationRows:
+    """The rows label propagation runs on: all of them, or a bounded sample.
+
+    Label spreading builds a k-NN graph over every row it is given, so it runs
+    on the labelled training rows plus a uniform sample of the others, at most
+    ``max_rows`` in all. Rows outside the sample get no soft target (weight 0).
+    :class:`LabelPropagationRefresh` encodes :attr:`x` and hands the targets to
+    :meth:`set_targets`, which passes those of the unlabeled part on to
+    ``write(targets, weights)``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The rows of the graph: the labelled training rows first.
+    n_labelled : int
+        How many of ``x``'s first rows are the labelled training rows.
+    write : callable
+        ``write(targets, weights)`` for the rows of ``x`` (all of them).
+    """
+
+    def __init__(self, x: np.ndarray, n_labelled: int, write) -> None:
+        self.x, self.n_labelled, self._write = x, int(n_labelled), write
+
+    def set_targets(self, targets, weights) -> None:
+        """Soft targets and weights of every row of :attr:`x`."""
+        self._write(np.asarray(targets, dtype="float32"), np.asarray(weights, dtype="float32"))
+
+
+def describe_sample(n_sample: int, n_rows: int, max_rows: int) -> str:
+    """The log line of a propagation sample."""
+    if n_sample >= n_rows:
+        return f"Label propagation on all {n_rows:,} rows."
+    return (f"Label propagation on a uniform sample of {n_sample:,} of {n_rows:,} rows "
+            f"(label_propagation_max_rows={max_rows:,}, labelled rows included); the "
+            "other rows get no soft target.")
