@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="no progress output; only the summary table and errors")
         command.add_argument("--debug", action="store_true",
                              help="show full tracebacks and debug logs")
+    from vaekit.streaming.commands import add_commands  # tfrecords, encode (no TensorFlow)
+
+    add_commands(commands)
     return parser
 
 
@@ -178,6 +181,8 @@ def _schedule_comment(pipeline) -> str:
 
 
 def _command(args: argparse.Namespace) -> int:
+    if getattr(args, "streaming_command", None):
+        return args.streaming_command(args)
     from vaekit.runner import STAGES, Runner, load_pipeline
 
     if args.command != "validate":
