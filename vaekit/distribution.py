@@ -1,0 +1,505 @@
+"""Training on several devices or machines with the engines Keras already has.
+
+One job: turn a distribution name (``"none"``, ``"mirrored"``,
+``"data_parallel"``, ``"multi_worker"``) into the backend's own engine and
+give the block that models are built and trained in. Nothing here moves
+gradients or data itself: TensorFlow's :class:`tf.distribute.MirroredStrategy`
+and Keras' :class:`keras.distribution.DataParallel` (with
+:func:`jax.distributed.initialize` across machines) do.
+
+=================  ====================================  =======================================
+name               TensorFlow backend                    JAX backend
+=================  ====================================  =======================================
+``none``           one device                            one device
+``mirrored``       ``MirroredStrategy`` (local devices)  ``DataParallel`` (local devices)
+``data_parallel``  same as ``mirrored``                  same as ``mirrored``
+``multi_worker``   refused (see :data:`TF_MULTI_WORKER`)  ``DataParallel`` over every process
+=================  ====================================  =======================================
+
+The batch size is always the global batch: each of ``n`` replicas computes
+``batch_size / n`` rows a step, and the gradients are averaged, so a run on
+two devices takes the same steps as a run on one.
+
+``multi_worker`` reads the cluster from Keras' variables
+``KERAS_DISTRIBUTION_JOB_ADDRESSES`` (``host:port`` of every process, the
+coordinator first), ``KERAS_DISTRIBUTION_NUM_PROCESSES`` and
+``KERAS_DISTRIBUTION_PROCESS_ID``, or else from a TensorFlow-style
+``TF_CONFIG``. Every process runs the same program; each trains on its own
+share of the rows (``rows[process_id::num_processes]``); only the chief
+(process 0) writes files (:attr:`Distribution.is_chief`,
+:class:`ChiefBackupAndRestore`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+
+logger = logging.getLogger(__name__)
+
+#: The distribution names and what each one means.
+DISTRIBUTIONS: dict[str, str] = {
+    "none": "one device (the default)",
+    "mirrored": "every device of this machine, synchronous data parallelism",
+    "data_parallel": "the same as 'mirrored' (Keras' name for it)",
+    "multi_worker": "every device of several machines (JAX backend)",
+}
+
+#: Seconds to wait for the other processes of a cluster before giving up.
+DEFAULT_TIMEOUT_S = 60
+#: Environment variable that overrides :data:`DEFAULT_TIMEOUT_S`.
+TIMEOUT_VARIABLE = "VAEKIT_DISTRIBUTION_TIMEOUT"
+#: Keras' own variables for the cluster (read by :func:`keras.distribution.initialize`).
+KERAS_VARIABLES = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
+                   "KERAS_DISTRIBUTION_PROCESS_ID")
+
+#: Why ``multi_worker`` is refused on TensorFlow (see tests/test_multi_host.py).
+TF_MULTI_WORKER = (
+    "distribution='multi_worker' runs on the JAX backend only: with Keras {keras} and "
+    "TensorFlow's MultiWorkerMirroredStrategy, Keras 3 models do not train across "
+    "workers (keras-team/keras#20585, #21069). Install the 'jax' extra and set "
+    "KERAS_BACKEND=jax on every machine, with KERAS_DISTRIBUTION_JOB_ADDRESSES, "
+    "KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID (or TF_CONFIG); "
+    "see the README's 'Scaling out'."
+)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A resolved distribution: the engine, its replicas, and this process's place.
+
+    Build with :func:`get_distribution`, not directly.
+
+    Attributes
+    ----------
+    name : str
+        A key of :data:`DISTRIBUTIONS`.
+    num_replicas : int
+        Devices that share each global batch, over all processes.
+    num_processes : int
+        Processes (machines) in the job; 1 unless ``multi_worker``.
+    process_id : int
+        This process's index, 0 for the chief.
+    engine : object or None
+        The ``tf.distribute.Strategy`` or ``keras.distribution.Distribution``,
+        None for one device.
+    """
+
+    name: str
+    num_replicas: int = 1
+    num_processes: int = 1
+    process_id: int = 0
+    engine: Any = None
+
+    @property
+    def is_chief(self) -> bool:
+        """True in the process that writes checkpoints and outputs (process 0)."""
+        return self.process_id == 0
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        """The block to build, compile and train models in.
+
+        Returns
+        -------
+        context manager
+            ``strategy.scope()`` on TensorFlow, the Keras distribution's
+            ``scope()`` on JAX (the same as
+            :func:`keras.distribution.set_distribution`, undone on exit), a
+            no-op for one device.
+        """
+        return contextlib.nullcontext() if self.engine is None else self.engine.scope()
+
+    def check_batch_size(self, batch_size: int, name: str = "batch_size") -> int:
+        """Refuse a global batch that does not split evenly across the replicas.
+
+        Parameters
+        ----------
+        batch_size : int
+            The global batch (rows per optimizer step, over all devices).
+        name : str, default="batch_size"
+            The setting's name, for the message.
+
+        Returns
+        -------
+        int
+            Rows each replica computes per step.
+
+        Raises
+        ------
+        ValueError
+            If ``batch_size`` is not a multiple of :attr:`num_replicas`.
+        """
+        if batch_size % self.num_replicas:
+            lower = max(self.num_replicas, batch_size - batch_size % self.num_replicas)
+            raise ValueError(
+                f"{name}={batch_size} is the global batch and must split evenly across "
+                f"the {self.num_replicas} replicas of distribution={self.name!r}; use a "
+                f"multiple of {self.num_replicas}, e.g. {lower} or {lower + self.num_replicas}."
+            )
+        return batch_size // self.num_replicas
+
+    def local_batch_size(self, batch_size: int) -> int:
+        """Rows this process feeds per step: the global batch over the processes."""
+        return batch_size // self.num_processes
+
+    def local_rows(self, x):
+        """This process's share of the rows of ``x`` (all of them on one machine).
+
+        With several processes, process ``p`` of ``P`` keeps rows ``p, p + P,
+        ...`` (the same count in every process, so all take the same number of
+        steps). On JAX the count is also cut to a multiple of the local
+        devices, since every batch must split evenly across them; TensorFlow
+        splits uneven last batches itself. Datasets and other non-array
+        inputs are returned as they are.
+
+        Parameters
+        ----------
+        x : numpy.ndarray or any
+            Training rows.
+
+        Returns
+        -------
+        numpy.ndarray or any
+        """
+        if self.num_processes > 1 and not hasattr(x, "__array__"):
+            raise ValueError(
+                f"distribution={self.name!r} splits in-memory rows across the processes; "
+                f"got {type(x).__name__}. Give each process an array (streamed data "
+                "across machines is not supported yet)."
+            )
+        if not hasattr(x, "__array__") or self.engine is None:
+            return x
+        n = len(x) // self.num_processes
+        if keras.backend.backend() == "jax":
+            local_devices = self.num_replicas // self.num_processes
+            n -= n % local_devices
+        if n < 1:
+            raise ValueError(
+                f"x has {len(x)} rows, too few to give each of the {self.num_replicas} "
+                f"replicas of distribution={self.name!r} one row."
+            )
+        kept = x[self.process_id::self.num_processes][:n]
+        if n * self.num_processes < len(x):
+            logger.info("distribution=%r: %d of %d rows used, so that every replica "
+                        "gets the same number.", self.name, n * self.num_processes, len(x))
+        return kept
+
+
+ONE_DEVICE = Distribution("none")
+
+
+def get_distribution(distribution: str | Distribution | None = None, *,
+                     timeout: float | None = None) -> Distribution:
+    """Resolve a distribution name into the backend's engine.
+
+    Parameters
+    ----------
+    distribution : str, Distribution or None, default=None
+        A key of :data:`DISTRIBUTIONS`; ``None`` is ``"none"``; a
+        :class:`Distribution` is returned as it is.
+    timeout : float, optional
+        ``multi_worker`` only: seconds to wait for the other processes;
+        default ``$VAEKIT_DISTRIBUTION_TIMEOUT`` or :data:`DEFAULT_TIMEOUT_S`.
+
+    Returns
+    -------
+    Distribution
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a backend without that engine, or a cluster
+        description that does not parse.
+    TimeoutError
+        If the other processes of a ``multi_worker`` job do not answer in time.
+    """
+    if isinstance(distribution, Distribution):
+        return distribution
+    name = "none" if distribution is None else distribution
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
+        raise ValueError(
+            f"distribution must be one of {sorted(DISTRIBUTIONS)} or None, got "
+            f"{distribution!r}."
+        )
+    if name == "none":
+        return ONE_DEVICE
+    backend = keras.backend.backend()
+    engines = _CLUSTER_ENGINES if name == "multi_worker" else _LOCAL_ENGINES
+    if backend not in engines:
+        if name == "multi_worker" and backend == "tensorflow":
+            raise ValueError(TF_MULTI_WORKER.format(keras=keras.__version__))
+        raise ValueError(
+            f"distribution={name!r} needs the backend {' or '.join(sorted(engines))}, "
+            f"but Keras runs on {backend!r}; set KERAS_BACKEND or use distribution='none'."
+        )
+    if name == "multi_worker":
+        return engines[backend](name, resolve_timeout(timeout))
+    return engines[backend](name)
+
+
+def resolve_timeout(timeout: float | None) -> float:
+    """``timeout``, else ``$VAEKIT_DISTRIBUTION_TIMEOUT``, else :data:`DEFAULT_TIMEOUT_S`."""
+    if timeout is None:
+        text = os.environ.get(TIMEOUT_VARIABLE)
+        try:
+            timeout = float(text) if text else DEFAULT_TIMEOUT_S
+        except ValueError:
+            raise ValueError(
+                f"{TIMEOUT_VARIABLE}={text!r} must be a number of seconds."
+            ) from None
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}.")
+    return float(timeout)
+
+
+def scale_loss(loss):
+    """Scale a model's loss for the replicas of a TensorFlow strategy.
+
+    TensorFlow's strategies sum the gradients of the replicas, so a loss
+    that a model computes as a mean over its share of the batch must be
+    divided by the replica count for the step to follow the mean over the
+    global batch (what Keras' own ``compute_loss`` does for compiled losses).
+    On JAX the step is one program over the global batch and the loss is
+    returned unchanged.
+
+    Parameters
+    ----------
+    loss : tensor
+        The mean loss of this replica's rows.
+
+    Returns
+    -------
+    tensor
+    """
+    if keras.backend.backend() != "tensorflow":
+        return loss
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * (1.0 / replicas)
+
+
+class ChiefBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """:class:`keras.callbacks.BackupAndRestore` that only the chief writes.
+
+    Every process restores from ``backup_dir`` when training starts (so it
+    must be on storage all machines share); only process 0 writes the
+    backups and deletes them at the end, so two processes never write the
+    same file. The previous backup is kept (``double_checkpoint=True``) in
+    case a process is killed in the middle of writing one.
+
+    Parameters
+    ----------
+    backup_dir : str or path-like
+        Folder of the backups.
+    distribution : Distribution, optional
+        The job; by default process 0 of one.
+    **kwargs
+        Passed to :class:`keras.callbacks.BackupAndRestore`.
+    """
+
+    def __init__(self, backup_dir, distribution: Distribution | None = None,
+                 **kwargs) -> None:
+        kwargs.setdefault("double_checkpoint", True)
+        super().__init__(os.fspath(backup_dir), **kwargs)
+        self.distribution = distribution or ONE_DEVICE
+
+    def _save_model(self):
+        # The only method of the parent that writes backups (Keras 3.8 - 3.15).
+        if self.distribution.is_chief:
+            super()._save_model()
+
+    def on_train_end(self, logs=None):
+        if self.distribution.is_chief:
+            super().on_train_end(logs)
+
+
+# ---------------------------------------------------------------------- engines
+def _tf_mirrored(name: str) -> Distribution:
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy()
+    return Distribution(name, num_replicas=strategy.num_replicas_in_sync, engine=strategy)
+
+
+def _jax_data_parallel(name: str) -> Distribution:
+    devices = keras.distribution.list_devices()
+    engine = keras.distribution.DataParallel(devices=devices)
+    return Distribution(name, num_replicas=len(devices), engine=engine)
+
+
+def _jax_multi_process(name: str, timeout: float) -> Distribution:
+    import jax
+
+    addresses, num_processes, process_id, source = cluster_from_environment()
+    if not jax.distributed.is_initialized():
+        _wait_for_coordinator(addresses[0], process_id, timeout, source)
+        logger.info("multi_worker: process %d of %d, coordinator %s (from %s).",
+                    process_id, num_processes, addresses[0], source)
+        try:
+            # keras.distribution.initialize() with a time-out: Keras passes none, and
+            # JAX's default is 300 s.
+            jax.distributed.initialize(
+                coordinator_address=addresses[0], num_processes=num_processes,
+                process_id=process_id, initialization_timeout=max(1, round(timeout)))
+        except Exception as err:  # JAX raises its runtime's own error type
+            raise TimeoutError(
+                f"multi_worker: process {process_id} could not join the cluster of "
+                f"{num_processes} processes at {addresses[0]} (from {source}) within "
+                f"{timeout:g} s; check that every process was started with the same "
+                f"addresses and that the ports are open ({TIMEOUT_VARIABLE} sets the "
+                f"time-out). JAX said: {err}"
+            ) from None
+    devices = keras.distribution.list_devices()
+    # Each process feeds its own rows (Distribution.local_rows), so Keras must not
+    # shard them again.
+    engine = keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
+    return Distribution(name, num_replicas=len(devices), num_processes=jax.process_count(),
+                        process_id=jax.process_index(), engine=engine)
+
+
+_LOCAL_ENGINES: dict[str, Callable[[str], Distribution]] = {
+    "tensorflow": _tf_mirrored,
+    "jax": _jax_data_parallel,
+}
+_CLUSTER_ENGINES: dict[str, Callable[[str, float], Distribution]] = {
+    "jax": _jax_multi_process,
+}
+
+
+# ---------------------------------------------------------------------- cluster spec
+def cluster_from_environment(environ=None) -> tuple[list[str], int, int, str]:
+    """Read a multi-worker cluster from Keras' variables or ``TF_CONFIG``.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` by default.
+
+    Returns
+    -------
+    addresses : list of str
+        ``host:port`` of every process, the coordinator (process 0) first.
+    num_processes : int
+    process_id : int
+    source : str
+        Which variables described the cluster, for messages.
+
+    Raises
+    ------
+    ValueError
+        If neither is set, or what is set does not parse; the message names
+        the variable and the expected form.
+    """
+    environ = os.environ if environ is None else environ
+    if any(environ.get(name) for name in KERAS_VARIABLES):
+        return _from_keras_variables(environ) + ("KERAS_DISTRIBUTION_*",)
+    if environ.get("TF_CONFIG"):
+        return _from_tf_config(environ["TF_CONFIG"]) + ("TF_CONFIG",)
+    raise ValueError(
+        "distribution='multi_worker' needs the cluster: set "
+        "KERAS_DISTRIBUTION_JOB_ADDRESSES='host0:port,host1:port', "
+        "KERAS_DISTRIBUTION_NUM_PROCESSES=2 and KERAS_DISTRIBUTION_PROCESS_ID=<0 or 1> "
+        "on every machine (or TF_CONFIG); none of them is set."
+    )
+
+
+def _from_keras_variables(environ) -> tuple[list[str], int, int]:
+    missing = [name for name in KERAS_VARIABLES if not environ.get(name)]
+    if missing:
+        raise ValueError(f"multi_worker: {', '.join(missing)} not set; set all of "
+                         f"{', '.join(KERAS_VARIABLES)}.")
+    addresses = [_check_address("KERAS_DISTRIBUTION_JOB_ADDRESSES", a.strip())
+                 for a in environ["KERAS_DISTRIBUTION_JOB_ADDRESSES"].split(",")]
+    count = _check_int("KERAS_DISTRIBUTION_NUM_PROCESSES",
+                       environ["KERAS_DISTRIBUTION_NUM_PROCESSES"], 1)
+    index = _check_int("KERAS_DISTRIBUTION_PROCESS_ID",
+                       environ["KERAS_DISTRIBUTION_PROCESS_ID"], 0)
+    if len(addresses) not in (1, count):
+        raise ValueError(
+            f"KERAS_DISTRIBUTION_JOB_ADDRESSES names {len(addresses)} processes but "
+            f"KERAS_DISTRIBUTION_NUM_PROCESSES={count}; give one address per process "
+            "(or only the coordinator's)."
+        )
+    if index >= count:
+        raise ValueError(f"KERAS_DISTRIBUTION_PROCESS_ID={index} must be below "
+                         f"KERAS_DISTRIBUTION_NUM_PROCESSES={count}.")
+    return addresses, count, index
+
+
+def _from_tf_config(text: str) -> tuple[list[str], int, int]:
+    form = ('{"cluster": {"worker": ["host0:port", "host1:port"]}, '
+            '"task": {"type": "worker", "index": 0}}')
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"TF_CONFIG is not valid JSON ({err}); expected {form}.") from None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    task = config.get("task") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict) or not isinstance(task, dict):
+        raise ValueError(f"TF_CONFIG needs 'cluster' and 'task' mappings; expected {form}.")
+    order = [kind for kind in ("chief", "worker") if kind in cluster]
+    if not order or not all(isinstance(cluster[kind], list) for kind in order):
+        raise ValueError(f"TF_CONFIG's cluster needs a 'worker' (or 'chief') list of "
+                         f"addresses; expected {form}.")
+    addresses = [_check_address("TF_CONFIG", str(a)) for kind in order for a in cluster[kind]]
+    kind, index = task.get("type"), task.get("index", 0)
+    if kind not in order or isinstance(index, bool) or not isinstance(index, int) \
+            or not 0 <= index < len(cluster[kind]):
+        raise ValueError(f"TF_CONFIG's task {task!r} names no process of the cluster "
+                         f"{ {k: cluster[k] for k in order} }.")
+    offset = len(cluster["chief"]) if kind == "worker" and "chief" in cluster else 0
+    return addresses, len(addresses), offset + index
+
+
+def _check_address(variable: str, address: str) -> str:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{variable}: {address!r} is not a host:port address such as "
+                         "'10.0.0.1:1234'.")
+    return address
+
+
+def _check_int(variable: str, text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ValueError(f"{variable}={text!r} must be an integer >= {minimum}.")
+    return value
+
+
+def _wait_for_coordinator(address: str, process_id: int, timeout: float,
+                          source: str) -> None:
+    """Workers: wait until the coordinator's port answers, at most ``timeout`` seconds.
+
+    JAX's client would also give up after its own time-out, but with a
+    message about gRPC; this says which address did not answer.
+    """
+    if process_id == 0:
+        return
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, int(port)), timeout=min(2.0, timeout)):
+                return
+        except OSError as err:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"multi_worker: the coordinator {address} (process 0, from {source}) "
+                    f"did not answer within {timeout:g} s ({err}); start it first, or "
+                    f"check the address and the firewall ({TIMEOUT_VARIABLE} sets the "
+                    "time-out)."
+                ) from None
+            time.sleep(0.2)
