@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from vaekit.distribution import scale_loss
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import LatentModel
 
@@ -43,7 +44,7 @@ class AutoEncoder(LatentModel):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = self._mean_reconstruction(x, y, y_pred, sample_weight)
         self._track(self.reconstruction_tracker, reconstruction, y_pred)
-        return reconstruction + self._added_losses(reconstruction.dtype)
+        return scale_loss(reconstruction + self._added_losses(reconstruction.dtype))
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
         return predict_batches(self.encoder, x, batch_size=batch_size)

@@ -17,6 +17,7 @@ from vaekit._validation import check_array
 from vaekit.augmentation import Augmenter
 from vaekit.builders.classifier_head import build_head
 from vaekit.config.recipe import FinetuneRecipe
+from vaekit.distribution import scale_loss
 from vaekit.layers import Sampling
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
@@ -120,7 +121,7 @@ class SemiSupervisedClassifier(keras.Model):
         method and metric; terms whose weight is 0 are not computed.
         """
         if not isinstance(y_pred, dict):  # evaluation on labelled rows
-            return self._evaluation_loss(y, y_pred)
+            return scale_loss(self._evaluation_loss(y, y_pred))
         labels, soft_targets = y if isinstance(y, (tuple, list)) else (y, None)
         labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
         recipe = self.recipe
@@ -133,7 +134,7 @@ class SemiSupervisedClassifier(keras.Model):
                 soft_targets, y_pred)
         if recipe.consistency_weight > 0:
             total = total + recipe.consistency_weight * self._consistency_term(y_pred)
-        return total
+        return scale_loss(total)
 
     def _classification_term(self, labels, y_pred):
         one_hot = ops.one_hot(labels, self.n_classes)

@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from vaekit._validation import check_array, check_positive_int
+from vaekit.distribution import scale_loss
 from vaekit.layers import KLDivergence, Sampling
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import PREDICT_BATCH_SIZE, LatentModel
@@ -80,7 +81,7 @@ class VAE(LatentModel):
         kl = self._added_losses(reconstruction.dtype)
         self._track(self.reconstruction_tracker, reconstruction, y_pred)
         self._track(self.kl_tracker, kl, y_pred)
-        return reconstruction + kl
+        return scale_loss(reconstruction + kl)
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
         return self._posterior(x, batch_size)[0]
