@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vaekit._validation import check_shape
 from vaekit.builders import ARCHITECTURES
+from vaekit.distribution import DISTRIBUTIONS
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.estimators._keras_pickle import _KerasArchive, model_from_bytes, model_to_bytes
 
@@ -56,6 +57,7 @@ COMMON_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
+    "distribution": [StrOptions(set(DISTRIBUTIONS)), None],
 }
 
 

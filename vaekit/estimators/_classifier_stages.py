@@ -70,7 +70,8 @@ def continue_finetuning(clf: VAEClassifier, x, y_encoded, config: FinetuneConfig
     apply from now on; a change the model cannot take raises.
     """
     _, history = finetune(clf.vae_, x, y_encoded, config, recipe=recipe, seed=seed,
-                          verbose=min(int(clf.verbose), 2), classifier=clf.model_)
+                          verbose=min(int(clf.verbose), 2), classifier=clf.model_,
+                          distribution=clf.distribution)
     return as_lists(history)
 
 

@@ -91,6 +91,13 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
         classes must stay the same. Changed ``alpha``, ``learning_rate`` and
         recipe options apply; a change of the head (``head_units``) or the
         augmentation raises.
+    distribution : {"mirrored", "data_parallel", "multi_worker", "none"} or None, \
+default=None
+        Train both stages on several devices (``"mirrored"``: TensorFlow's
+        ``MirroredStrategy`` or Keras' ``DataParallel`` on JAX) or machines
+        (``"multi_worker"``, JAX only); see :mod:`vaekit.distribution`.
+        ``batch_size`` stays the global batch and must divide evenly across
+        the replicas. ``None`` trains on one device.
 
     Attributes
     ----------
@@ -176,6 +183,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.latent_dim = latent_dim
         self.architecture = architecture
@@ -193,6 +201,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -236,6 +245,7 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
             result = pretrain_then_finetune(
                 x, y_encoded, pretrain=pretrain_config(self, len(x)), finetune=finetune_config,
                 recipe=recipe, seed=seed, verbose=min(int(self.verbose), 2),
+                distribution=self.distribution,
             )
         self.classes_ = classes
         self.vae_, self.model_ = result.vae, result.classifier

@@ -17,6 +17,7 @@ from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimat
 from vaekit.estimators._generative import VAEGenerativeMixin
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.estimators._validation_split import split_validation
+from vaekit.distribution import Distribution, get_distribution
 from vaekit.evaluation import ACTIVE_UNIT_NATS
 from vaekit.models import build_vae
 
@@ -97,6 +98,13 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         When True, ``fit`` on a fitted transformer trains the same model for
         ``epochs`` more epochs instead of starting anew (``beta`` and
         ``learning_rate`` changes apply; structural ones raise ``ValueError``).
+    distribution : {"mirrored", "data_parallel", "multi_worker", "none"} or None, \
+default=None
+        Train on several devices (``"mirrored"``: TensorFlow's
+        ``MirroredStrategy`` or Keras' ``DataParallel`` on JAX) or machines
+        (``"multi_worker"``, JAX only); see :mod:`vaekit.distribution`.
+        ``batch_size`` stays the global batch and must divide evenly across
+        the replicas. ``None`` trains on one device.
 
     Attributes
     ----------
@@ -185,6 +193,7 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.latent_dim = latent_dim
         self.architecture = architecture
@@ -203,6 +212,7 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -225,7 +235,9 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         warm = self._check_warm_start()
         X, x = self._validate_X(X, reset=not warm)
         seed = draw_seed(self.random_state)
-        with seeded(seed):
+        plan = get_distribution(self.distribution)
+        plan.check_batch_size(self.batch_size)
+        with seeded(seed), plan.scope():
             if warm:
                 self.vae_.kl_divergence.beta.assign(float(self.beta))
                 self.vae_.optimizer.learning_rate.assign(float(self.learning_rate))
@@ -243,7 +255,7 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
                 self.encoder_, self.decoder_ = self.vae_.encoder, self.vae_.decoder
                 self.history_ = {}
                 self._fitted_structure = self._structure()
-            history = self._train(x, seed)
+            history = self._train(x, seed, plan)
             sample = x[:KL_SAMPLE_ROWS]
             self.kl_per_dimension_ = self.vae_.kl_per_dimension(sample).astype(np.float64)
         self.n_active_units_ = int(np.sum(self.kl_per_dimension_ > ACTIVE_UNIT_NATS))
@@ -258,19 +270,24 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         steps_per_pass = max(1, n_rows // min(self.batch_size, n_rows))
         return max(AUTO_EPOCHS, math.ceil(AUTO_MIN_STEPS / steps_per_pass))
 
-    def _train(self, x: np.ndarray, seed: int) -> dict:
-        """Run Keras' fit, with a random validation split when early stopping."""
+    def _train(self, x: np.ndarray, seed: int, plan: Distribution) -> dict:
+        """Run Keras' fit, with a random validation split when early stopping.
+
+        Each process of a ``multi_worker`` job trains on its share of the rows
+        with its share of the global batch (:meth:`Distribution.local_rows`).
+        """
         callbacks, validation_data = [], None
         if self.early_stopping:
             train, val = split_validation(len(x), self.validation_fraction, seed)
-            x, validation_data = x[train], (x[val],)
+            x, validation_data = x[train], (plan.local_rows(x[val]),)
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=self.n_iter_no_change,
                 restore_best_weights=True,
             ))
         self.epochs_ = self._resolved_epochs(len(x))
         history = self.vae_.fit(
-            x, epochs=self.epochs_, batch_size=self.batch_size,
+            plan.local_rows(x), epochs=self.epochs_,
+            batch_size=plan.local_batch_size(self.batch_size),
             validation_data=validation_data, callbacks=callbacks,
             verbose=min(int(self.verbose), 2),
         )
