@@ -27,6 +27,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 from vaekit.runner.layout import RunFolderError
@@ -42,7 +43,8 @@ LOCK_NAME = ".vaekit-run.lock"
 #: Size of the file :func:`probe_writable` writes (and removes).
 PROBE_BYTES = 1 << 20
 
-_ATTEMPTS = 5  # the file can be swapped under us by a releasing holder; retry that often
+_ATTEMPTS = 5
+_DETAILS_WAIT_S = 2.0  # a holder that has just won writes its details within this  # the file can be swapped under us by a releasing holder; retry that often
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -168,7 +170,7 @@ class RunFolderLock:
             for _ in range(_ATTEMPTS):
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
                 if not _try_lock(fd):
-                    holder = _read(fd)
+                    holder = _read_holder(fd)
                     os.close(fd)
                     raise self._locked_error(holder)
                 if self._is_current(fd):
@@ -274,6 +276,14 @@ class RunFolderLock:
         if getattr(self, "_fd", None) is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
+
+
+def _read_holder(fd: int) -> dict:
+    """The details of a holder that may have won a moment ago: wait briefly for them."""
+    deadline = time.monotonic() + _DETAILS_WAIT_S
+    while not (holder := _read(fd)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return holder
 
 
 def _read(fd: int) -> dict:
