@@ -1,0 +1,87 @@
+"""Griffe extension: Sphinx roles in vaekit's numpydoc docstrings become links in the API pages.
+
+The docstrings cross-reference with Sphinx roles (``:class:`~vaekit.data.DataError```,
+``:func:`pretrain_vae```), which mkdocstrings would print as they are. Before the
+docstrings are parsed, each role becomes an *optional* mkdocs-autorefs reference: a
+link where the target is rendered somewhere in the site, the name in code style where
+it is not (``keras.Model``, scikit-learn: no inventories are fetched offline). Optional,
+because a docstring may name private helpers; the ``::: vaekit.x`` directives and the
+Markdown cross-references in docs/ stay strict.
+
+How a target is found, in order of the two candidates autorefs tries:
+
+* ``vaekit.Name`` (a top-level name, loaded lazily by ``vaekit/__init__.py``): the
+  subpackage that ``vaekit._PUBLIC`` says defines it, where the API pages render it;
+* a dotted name: as written;
+* a bare name: in the class the docstring belongs to, then in its module's package,
+  then in its module.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+from pathlib import Path
+
+from griffe import Extension
+
+ROLE = re.compile(
+    r":(?:py:)?(?P<role>class|func|meth|mod|attr|exc|data|obj|const):"
+    r"`(?P<tilde>~?)(?P<target>[^`<]+?)(?:\s*<(?P<explicit>[^>]+)>)?`"
+)
+
+
+def _public_modules() -> dict[str, str]:
+    """``{name: subpackage}`` from ``_PUBLIC`` in vaekit/__init__.py (empty if it has none)."""
+    init = Path(__file__).resolve().parents[2] / "vaekit" / "__init__.py"
+    for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
+        targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+        if any(getattr(t, "id", None) == "_PUBLIC" for t in targets) and node.value is not None:
+            return ast.literal_eval(node.value)
+    return {}
+
+
+class SphinxRoles(Extension):
+    """Rewrite Sphinx roles in every docstring of a loaded package into autorefs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.public = _public_modules()
+
+    def on_package(self, *, pkg, **kwargs) -> None:
+        """Walk the package once it is loaded and rewrite each object's docstring."""
+        stack = [pkg]
+        while stack:
+            obj = stack.pop()
+            if obj.is_alias:
+                continue
+            if obj.docstring is not None:
+                obj.docstring.value = ROLE.sub(lambda m, o=obj: self._link(m, o),
+                                               obj.docstring.value)
+            stack.extend(member for member in obj.members.values() if not member.is_alias)
+
+    def _candidates(self, target: str, obj) -> list[str]:
+        parts = target.split(".")
+        if parts[0] == "vaekit" and len(parts) >= 2 and parts[1] in self.public:
+            return [f"{self.public[parts[1]]}.{'.'.join(parts[1:])}", target]
+        if len(parts) > 1:
+            return [target]
+        module = obj.module
+        scope = obj if obj.is_class else obj.parent
+        candidates = []
+        if scope is not None and scope.is_class:
+            candidates.append(f"{scope.path}.{target}")
+        package = module.path.rsplit(".", 1)[0] if not module.is_package else module.path
+        candidates += [f"{package}.{target}", f"{module.path}.{target}"]
+        return candidates
+
+    def _link(self, match: re.Match, obj) -> str:
+        target = (match["explicit"] or match["target"]).strip()
+        title = match["target"].strip()
+        if match["tilde"]:
+            title = title.rsplit(".", 1)[-1]
+        first, *rest = self._candidates(target.lstrip("~"), obj)
+        slug = f' slug="{html.escape(rest[0])}"' if rest else ""
+        return (f'<autoref identifier="{html.escape(first)}"{slug} optional>'
+                f"<code>{html.escape(title)}</code></autoref>")
