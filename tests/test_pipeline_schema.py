@@ -181,6 +181,35 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
     assert info.value.problems[0].startswith("line 4, column 1:")
 
 
+def test_a_section_given_twice_is_refused_naming_the_key_and_both_lines(tmp_path):
+    path = write(tmp_path, "data:\n  kind: digits\npretrain:\n  epochs: 3\n"
+                           "model:\n  latent_dim: 2\npretrain:\n  epochs: 5\n")
+    with pytest.raises(PipelineError) as info:
+        load_pipeline(path)
+    assert info.value.problems == [
+        "line 7, column 1: key 'pretrain' appears twice in the same mapping (lines 3 and 7); "
+        "keep one (YAML would not merge them: the second would replace the first)"]
+
+
+def test_a_key_given_twice_inside_a_section_or_a_flow_mapping_is_refused(tmp_path):
+    nested = write(tmp_path, "data: {kind: digits}\nmodel:\n  latent_dim: 2\n  beta: 1.0\n"
+                             "  latent_dim: 8\n")
+    with pytest.raises(PipelineError, match=r"key 'latent_dim' appears twice in the same "
+                                            r"mapping \(lines 3 and 5\)"):
+        load_pipeline(nested)
+    with pytest.raises(PipelineError, match=r"--set model=\{a: 1, a: 2\}: the value is not "
+                                            r"valid YAML \(.*key 'a' appears twice"):
+        apply_overrides(DIGITS, ["model={a: 1, a: 2}"])
+
+
+def test_keys_brought_in_by_a_yaml_merge_may_be_overridden(tmp_path):
+    path = write(tmp_path, "data: {kind: digits}\nfinetune:\n  labels_per_class: [2]\n"
+                           "  epochs: 3\nevaluate: {probe: knn}\n"
+                           "outputs: {report: false}\nmodel:\n  <<: {latent_dim: 2, beta: 1.0}\n"
+                           "  latent_dim: 6\n")
+    assert load_pipeline(path).pretrain.latent_dim == 6
+
+
 def test_missing_pipeline_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such pipeline file"):
         load_pipeline(tmp_path / "absent.yaml")

@@ -43,8 +43,8 @@ LOCK_NAME = ".vaekit-run.lock"
 #: Size of the file :func:`probe_writable` writes (and removes).
 PROBE_BYTES = 1 << 20
 
-_ATTEMPTS = 5
-_DETAILS_WAIT_S = 2.0  # a holder that has just won writes its details within this  # the file can be swapped under us by a releasing holder; retry that often
+_ATTEMPTS = 5  # the file can be swapped under us by a releasing holder; retry that often
+_DETAILS_WAIT_S = 2.0  # a holder that has just won writes its details within this
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt

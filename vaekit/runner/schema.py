@@ -44,6 +44,7 @@ from typing import Any
 
 from vaekit.runner import _sections
 from vaekit.runner._checks import PipelineError, Problems, show
+from vaekit.runner._yaml import load_yaml
 from vaekit.runner.spec import (
     PLOTS, SECTIONS, DataSpec, EvaluateSpec, FinetuneSpec, LabelCount, OutputsSpec, Pipeline,
 )
@@ -84,8 +85,9 @@ def load_pipeline(path: str | os.PathLike[str], overrides: list[str] | tuple = (
     FileNotFoundError
         If the file does not exist.
     PipelineError
-        If the YAML is malformed or anything in it (or in an override) is invalid;
-        the message lists every problem with its path.
+        If the YAML is malformed, holds a key twice in one mapping (two
+        ``pretrain:`` blocks), or anything in it (or in an override) is
+        invalid; the message lists every problem with its path or line.
     """
     import yaml
 
@@ -93,7 +95,7 @@ def load_pipeline(path: str | os.PathLike[str], overrides: list[str] | tuple = (
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such pipeline file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -144,7 +146,7 @@ def apply_overrides(raw: Any, overrides: list[str] | tuple, source: str = "<pipe
             problems.add(f"--set {text}", "expected KEY.PATH=VALUE, e.g. finetune.epochs=3")
             continue
         try:
-            value = yaml.safe_load(value_text) if value_text.strip() else None
+            value = load_yaml(value_text) if value_text.strip() else None
         except yaml.YAMLError as err:
             problems.add(f"--set {text}", f"the value is not valid YAML ({err})")
             continue
