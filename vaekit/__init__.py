@@ -34,6 +34,8 @@ _PUBLIC = {
     "pretrain_then_finetune": "vaekit.semi_supervised",
     "pretrain_vae": "vaekit.semi_supervised",
     "encode_to_parquet": "vaekit.encoding",
+    "load_model": "vaekit.keras_files",
+    "save_model": "vaekit.keras_files",
     "BetaWarmup": "vaekit.training",
     "StopOnNonFiniteLoss": "vaekit.training",
     "TrainingDivergedError": "vaekit.training",
@@ -59,8 +61,10 @@ __all__ = [
     "build_vae",
     "encode_to_parquet",
     "finetune",
+    "load_model",
     "pretrain_then_finetune",
     "pretrain_vae",
+    "save_model",
 ]
 
 

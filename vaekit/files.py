@@ -130,27 +130,36 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def save_keras_model(model, path: str | os.PathLike[str]) -> Path:
-    """Save a Keras model as a ``.keras`` file atomically.
+def save_keras_model(model, path: str | os.PathLike[str], *,
+                     include_optimizer: bool = False) -> Path:
+    """Save a Keras model as a ``.keras`` file atomically, creating its folder.
+
+    The finished-model file of vaekit's runner and estimators: lean by
+    default (see :func:`vaekit.keras_files.save_model`).
 
     Parameters
     ----------
     model : keras.Model
         The model to save.
     path : str or path-like
-        Destination; must end in ``.keras``.
+        Destination; must end in ``.keras``. Missing parent folders are created.
+    include_optimizer : bool, default=False
+        Keep the optimizer's variables and compile settings, for code that
+        continues training the loaded model with the same optimizer state.
 
     Returns
     -------
     pathlib.Path
         The destination.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end in ``.keras``.
     """
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"a Keras model file must end in .keras, got {path.name!r}")
-    with atomic_path(path) as tmp:
-        model.save(tmp)
-    return path
+    from vaekit.keras_files import save_model
+
+    return save_model(model, path, include_optimizer=include_optimizer, create_folder=True)
 
 
 def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:

@@ -1,21 +1,25 @@
-"""Keras models inside pickles: in-memory ``.keras`` archives.
+"""Keras models inside pickles: in-memory ``.keras`` archives, lean and loaded safely.
 
 The estimators' own ``__getstate__``/``__setstate__``
 (:class:`~vaekit.estimators._base.BaseVAEEstimator`) swap each fitted Keras
 model for a :class:`_KerasArchive` of its bytes and back; ``keras.Model``
-itself is never patched.
+itself is never patched. The archives leave out the optimizer's state (a
+third of the size; see :mod:`vaekit.keras_files`) and load with Keras'
+``safe_mode``. A pickle still runs code when loaded (that is what pickle
+does): load pickles only from sources you trust, and share fitted
+estimators with ``save``/``load`` (:mod:`vaekit.estimators._persistence`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import keras
+
+from vaekit.keras_files import model_from_bytes as _model_from_bytes
+from vaekit.keras_files import model_to_bytes as _model_to_bytes
 
 
 def model_to_bytes(model: keras.Model) -> bytes:
-    """Serialise a Keras model, weights and optimizer state included, to ``.keras`` bytes.
+    """Serialise a Keras model's configuration and weights to lean ``.keras`` bytes.
 
     Parameters
     ----------
@@ -25,17 +29,13 @@ def model_to_bytes(model: keras.Model) -> bytes:
     Returns
     -------
     bytes
-        The content of the ``.keras`` (zip) archive.
+        The content of the ``.keras`` (zip) archive, without optimizer state.
     """
-    with tempfile.TemporaryDirectory(prefix="vaekit-") as directory:
-        path = os.path.join(directory, "model.keras")
-        keras.saving.save_model(model, path)
-        with open(path, "rb") as handle:
-            return handle.read()
+    return _model_to_bytes(model, include_optimizer=False)
 
 
 def model_from_bytes(data: bytes) -> keras.Model:
-    """Load a model written by :func:`model_to_bytes`.
+    """Load a model written by :func:`model_to_bytes` (in Keras' safe mode).
 
     Parameters
     ----------
@@ -45,12 +45,9 @@ def model_from_bytes(data: bytes) -> keras.Model:
     Returns
     -------
     keras.Model
+        Uncompiled when the archive is lean.
     """
-    with tempfile.TemporaryDirectory(prefix="vaekit-") as directory:
-        path = os.path.join(directory, "model.keras")
-        with open(path, "wb") as handle:
-            handle.write(data)
-        return keras.saving.load_model(path)
+    return _model_from_bytes(data, source="a pickled vaekit estimator")
 
 
 class _KerasArchive:
