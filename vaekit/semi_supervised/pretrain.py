@@ -111,7 +111,7 @@ def pretrain_vae(x, config: PretrainConfig | None = None, *, seed: int = 0,
 
 def _build(sample_shape, config: PretrainConfig, seed: int) -> VAE:
     return build_vae(
-        sample_shape, config.latent_dim, config.architecture, config.reconstruction,
+        sample_shape, config.latent_dim, config.builders(), config.reconstruction,
         config.beta, free_bits=config.free_bits, learning_rate=config.learning_rate,
         seed=seed, **config.resolved_architecture_options(),
     )
@@ -123,7 +123,8 @@ def check_first_batch(stream: RowStream, reconstruction: str, name: str = "x") -
     A stream is not read whole before training; a later bad row shows up as a
     non-finite loss (:class:`~vaekit.training.StopOnNonFiniteLoss`).
     """
-    first = next(stream.dataset.batch(256).take(1).as_numpy_iterator(), None)
+    with explain_stream_errors(stream.source):
+        first = next(stream.dataset.batch(256).take(1).as_numpy_iterator(), None)
     if first is None:
         raise ValueError(f"{name} is an empty dataset.")
     check_array(f"{name} (its first {len(first)} rows)", first,

@@ -244,6 +244,13 @@ def sample_rows(x, max_rows: int, seed: int, always=None) -> tuple[np.ndarray, n
 
 def _reservoir(stream: RowStream, size: int, rng: np.random.Generator) -> np.ndarray:
     """Algorithm R over one pass, a batch at a time: ``size`` rows, each equally likely."""
+    from vaekit.streaming.bad_records import explain_stream_errors
+
+    with explain_stream_errors(stream.source):
+        return _reservoir_pass(stream, size, rng)
+
+
+def _reservoir_pass(stream: RowStream, size: int, rng: np.random.Generator) -> np.ndarray:
     reservoir = np.empty((size, *stream.sample_shape), dtype=np.float32)
     seen = 0
     for batch in stream.dataset.batch(1024).as_numpy_iterator():
