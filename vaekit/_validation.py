@@ -177,6 +177,40 @@ def check_non_negative_float(name: str, value, *, strict: bool = False) -> float
     return value
 
 
+def check_widths(name: str, widths, *, allow_empty: bool = True) -> tuple[int, ...]:
+    """Validate layer widths such as ``hidden_units=(512, 256)``: positive integers.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the error message.
+    widths : sequence of int
+        The widths given by the user.
+    allow_empty : bool, default=True
+        Accept an empty sequence (no hidden layer).
+
+    Returns
+    -------
+    tuple of int
+    """
+    example = "(512, 256)"
+    if isinstance(widths, (int, np.integer)) and not isinstance(widths, bool):
+        raise SettingTypeError(
+            name, f"must be a sequence of layer widths such as {example}, got the single "
+                  f"number {widths!r}; write ({widths},) for one layer.")
+    if not isinstance(widths, (Sequence, np.ndarray)) or isinstance(widths, (str, bytes)):
+        raise SettingTypeError(
+            name, f"must be a sequence of positive integers such as {example}, got {widths!r}.")
+    widths = tuple(widths)
+    if not widths and not allow_empty:
+        raise SettingValueError(name, f"must hold at least one width such as {example}, got ().")
+    for width in widths:
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise SettingValueError(
+                name, f"must hold positive integers (layer widths >= 1), got {widths!r}.")
+    return tuple(int(w) for w in widths)
+
+
 def check_shape(name: str, shape) -> tuple[int, ...]:
     """Validate a per-sample shape such as ``(28, 28, 1)`` or ``(64,)``.
 
@@ -210,15 +244,20 @@ def check_shape(name: str, shape) -> tuple[int, ...]:
 
 # Data-array checks live in their own module; these names are part of this one's API.
 from vaekit._data_checks import (  # noqa: E402
+    FLOAT32_MAX,
+    as_rectangular,
     check_array,
     finite_problem,
+    float32_range_problem,
     numeric_problem,
     unit_interval_problem,
+    unscaled_integers_problem,
 )
 
 __all__ = [
-    "SettingError", "SettingTypeError", "SettingValueError", "check_array", "check_choice",
-    "check_fraction", "check_learning_rate", "check_non_negative_float", "check_positive_int",
-    "check_shape", "check_unit_weight", "finite_problem", "numeric_problem",
-    "unit_interval_problem",
+    "FLOAT32_MAX", "SettingError", "SettingTypeError", "SettingValueError", "as_rectangular",
+    "check_array", "check_choice", "check_fraction", "check_learning_rate",
+    "check_non_negative_float", "check_positive_int", "check_shape", "check_unit_weight",
+    "check_widths", "finite_problem", "float32_range_problem", "numeric_problem",
+    "unit_interval_problem", "unscaled_integers_problem",
 ]

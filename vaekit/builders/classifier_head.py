@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from vaekit._validation import check_positive_int, check_widths
+
 
 def build_head(latent_dim: int, n_classes: int, head_units=()) -> keras.Model:
     """Classifier head ``z -> class probabilities``: optional ReLU layers, then softmax.
@@ -22,6 +24,9 @@ def build_head(latent_dim: int, n_classes: int, head_units=()) -> keras.Model:
     keras.Model
         Named ``"classifier_head"``.
     """
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    n_classes = check_positive_int("n_classes", n_classes, minimum=2)
+    head_units = check_widths("head_units", head_units)
     inputs = keras.Input(shape=(latent_dim,), name="z")
     h = inputs
     for i, units in enumerate(head_units):

@@ -7,13 +7,22 @@ from collections.abc import Sequence
 
 import keras
 
+from vaekit._validation import check_positive_int, check_shape, check_widths
 from vaekit.builders._heads import gaussian_head
 
 DEFAULT_FILTERS = (32, 64)
 UPSAMPLING_MODES = ("transpose", "resize")
 
 
+def _check_options(filters, dense_units, kernel_size) -> tuple[int, ...]:
+    """Check the options both conv builders share; return ``filters`` as a tuple."""
+    check_positive_int("dense_units", dense_units, minimum=0)
+    check_positive_int("kernel_size", kernel_size)
+    return check_widths("filters", filters)
+
+
 def _check_image_shape(input_shape: tuple[int, ...]) -> None:
+    input_shape = check_shape("input_shape", input_shape)
     if len(input_shape) != 3:
         raise ValueError(
             "architecture='conv' needs images of shape (height, width, channels), got "
@@ -64,6 +73,8 @@ def build_conv_encoder(
         Named ``"encoder"``.
     """
     _check_image_shape(input_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    filters = _check_options(filters, dense_units, kernel_size)
     inputs = keras.Input(shape=input_shape, name="x")
     h = inputs
     for i, n_filters in enumerate(filters):
@@ -121,6 +132,8 @@ def build_conv_decoder(
         Named ``"decoder"``.
     """
     _check_image_shape(output_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    filters = _check_options(filters, dense_units, kernel_size)
     if upsampling not in UPSAMPLING_MODES:
         raise ValueError(
             f"upsampling must be one of {UPSAMPLING_MODES}, got {upsampling!r}."
@@ -159,3 +172,29 @@ def build_conv_decoder(
         name="reconstruction",
     )(h)
     return keras.Model(inputs, outputs, name="decoder")
+
+
+def conv_weights_per_latent_unit(input_shape: tuple[int, ...], options: dict) -> int:
+    """Weights that one latent unit adds: the Gaussian head's and the decoder's first layer's.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    options : dict
+        The builders' options (``filters``, ``dense_units``).
+
+    Returns
+    -------
+    int
+    """
+    _check_image_shape(input_shape)
+    dense_units = options.get("dense_units", 256)
+    filters = _check_options(options.get("filters", DEFAULT_FILTERS), dense_units,
+                             options.get("kernel_size", 3))
+    if dense_units:
+        return 3 * dense_units + 2
+    height, width, channels = input_shape
+    small = _downsampled_size(height, len(filters)) * _downsampled_size(width, len(filters))
+    flat = small * (filters[-1] if filters else channels)
+    return 3 * flat + 2

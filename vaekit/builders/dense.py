@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import keras
 
+from vaekit._validation import check_positive_int, check_shape, check_widths
 from vaekit.builders._heads import gaussian_head
 
 DEFAULT_HIDDEN_UNITS = (512, 256)
@@ -36,6 +37,9 @@ def build_dense_encoder(
     keras.Model
         Named ``"encoder"``; two outputs, each ``(batch, latent_dim)``.
     """
+    input_shape = check_shape("input_shape", input_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    hidden_units = check_widths("hidden_units", hidden_units)
     inputs = keras.Input(shape=input_shape, name="x")
     h = keras.layers.Flatten()(inputs) if len(input_shape) > 1 else inputs
     for i, units in enumerate(hidden_units):
@@ -70,9 +74,12 @@ def build_dense_decoder(
     keras.Model
         Named ``"decoder"``.
     """
+    output_shape = check_shape("output_shape", output_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    hidden_units = check_widths("hidden_units", hidden_units)
     inputs = keras.Input(shape=(latent_dim,), name="z")
     h = inputs
-    for i, units in enumerate(reversed(tuple(hidden_units))):
+    for i, units in enumerate(reversed(hidden_units)):
         h = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(h)
     h = keras.layers.Dense(
         math.prod(output_shape), activation=output_activation, name="reconstruction"
@@ -80,3 +87,22 @@ def build_dense_decoder(
     if len(output_shape) > 1:
         h = keras.layers.Reshape(output_shape)(h)
     return keras.Model(inputs, h, name="decoder")
+
+
+def dense_weights_per_latent_unit(input_shape: tuple[int, ...], options: dict) -> int:
+    """Weights that one latent unit adds: the Gaussian head's and the decoder's first layer's.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one sample.
+    options : dict
+        The builders' options (``hidden_units``).
+
+    Returns
+    -------
+    int
+    """
+    hidden_units = check_widths("hidden_units", options.get("hidden_units", DEFAULT_HIDDEN_UNITS))
+    width = hidden_units[-1] if hidden_units else math.prod(input_shape)
+    return 2 * (width + 1) + width

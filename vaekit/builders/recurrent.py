@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
+from vaekit._validation import check_positive_int, check_shape, check_widths
 from vaekit.builders._heads import gaussian_head
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
@@ -20,6 +21,7 @@ def _cell_class(cell: str):
 
 
 def _check_sequence_shape(input_shape: tuple[int, ...]) -> None:
+    input_shape = check_shape("input_shape", input_shape)
     if len(input_shape) != 2:
         raise ValueError(
             "architecture='recurrent' needs sequences of shape (timesteps, features), "
@@ -54,6 +56,8 @@ def build_recurrent_encoder(
         Named ``"encoder"``.
     """
     _check_sequence_shape(input_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    units = check_widths("units", units, allow_empty=False)
     layer_class = _cell_class(cell)
     inputs = keras.Input(shape=input_shape, name="x")
     h = inputs
@@ -95,13 +99,38 @@ def build_recurrent_decoder(
         Named ``"decoder"``.
     """
     _check_sequence_shape(output_shape)
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    units = check_widths("units", units, allow_empty=False)
     layer_class = _cell_class(cell)
     timesteps, features = output_shape
     inputs = keras.Input(shape=(latent_dim,), name="z")
     h = keras.layers.RepeatVector(timesteps)(inputs)
-    for i, n_units in enumerate(reversed(tuple(units))):
+    for i, n_units in enumerate(reversed(units)):
         h = layer_class(n_units, return_sequences=True, name=f"{cell}_{i}")(h)
     outputs = keras.layers.Dense(
         features, activation=output_activation, name="reconstruction"
     )(h)
     return keras.Model(inputs, outputs, name="decoder")
+
+
+#: Weight matrices per recurrent cell (gates), for the size estimate below.
+_GATES = {"lstm": 4, "gru": 3}
+
+
+def recurrent_weights_per_latent_unit(input_shape: tuple[int, ...], options: dict) -> int:
+    """Weights that one latent unit adds: the Gaussian head's and the decoder's first cell's.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(timesteps, features)``.
+    options : dict
+        The builders' options (``units``, ``cell``).
+
+    Returns
+    -------
+    int
+    """
+    units = check_widths("units", options.get("units", DEFAULT_RECURRENT_UNITS),
+                         allow_empty=False)
+    return 2 * (units[-1] + 1) + _GATES.get(options.get("cell", "lstm"), 4) * units[-1]

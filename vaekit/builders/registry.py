@@ -8,9 +8,26 @@ from dataclasses import dataclass
 
 import keras
 
-from vaekit.builders.conv import build_conv_decoder, build_conv_encoder
-from vaekit.builders.dense import build_dense_decoder, build_dense_encoder
-from vaekit.builders.recurrent import build_recurrent_decoder, build_recurrent_encoder
+from vaekit.builders.conv import (
+    build_conv_decoder,
+    build_conv_encoder,
+    conv_weights_per_latent_unit,
+)
+from vaekit.builders.dense import (
+    build_dense_decoder,
+    build_dense_encoder,
+    dense_weights_per_latent_unit,
+)
+from vaekit.builders.recurrent import (
+    build_recurrent_decoder,
+    build_recurrent_encoder,
+    recurrent_weights_per_latent_unit,
+)
+
+#: Most weights the layers next to the latent space may hold: 1e9 float32 weights
+#: are 4 GB, about 16 GB while training with Adam. A larger ``latent_dim`` is refused
+#: before any weight is allocated (the random initialiser would exhaust memory).
+MAX_LATENT_WEIGHTS = 10**9
 
 
 @dataclass(frozen=True)
@@ -25,17 +42,48 @@ class Architecture:
         ``(input_shape, latent_dim, **options) -> keras.Model``.
     build_decoder : callable
         ``(output_shape, latent_dim, **options) -> keras.Model``.
+    weights_per_latent_unit : callable or None
+        ``(input_shape, options) -> int``: weights one latent unit adds to the
+        layers on either side of the latent space (for the size check); ``None``
+        (a user's own network, see :func:`vaekit.builders.custom_architecture`)
+        skips the check.
     """
 
     name: str
     build_encoder: Callable[..., keras.Model]
     build_decoder: Callable[..., keras.Model]
+    weights_per_latent_unit: Callable[[tuple[int, ...], dict], int] | None = None
+
+    def check_size(self, input_shape: tuple[int, ...], latent_dim: int, options: dict) -> None:
+        """Refuse a ``latent_dim`` whose layers would not fit in memory, before building.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Shape of one sample.
+        latent_dim : int
+            Size of the latent space.
+        options : dict
+            Architecture options.
+        """
+        if self.weights_per_latent_unit is None:
+            return
+        weights = latent_dim * self.weights_per_latent_unit(tuple(input_shape), options)
+        if weights > MAX_LATENT_WEIGHTS:
+            raise ValueError(
+                f"latent_dim={latent_dim} would give the layers around the latent space "
+                f"about {weights:.2g} weights ({weights * 4 / 1e9:.3g} GB of float32, "
+                f"about 4x that to train), over vaekit's limit of {MAX_LATENT_WEIGHTS:.0e}. "
+                "Choose a latent_dim of a few to a few hundred."
+            )
 
     def option_names(self) -> set[str]:
         """Keyword options accepted by either builder."""
         names = set()
         for builder in (self.build_encoder, self.build_decoder):
-            names.update(list(inspect.signature(builder).parameters)[2:])
+            parameters = list(inspect.signature(builder).parameters.values())[2:]
+            names.update(p.name for p in parameters
+                         if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
         return names - {"output_activation"}
 
     def build(
@@ -68,6 +116,7 @@ class Architecture:
                 f"architecture={self.name!r} got unknown option(s) {sorted(unknown)}; it "
                 f"accepts {sorted(self.option_names())}."
             )
+        self.check_size(input_shape, latent_dim, options)
 
         def take(builder):
             accepted = inspect.signature(builder).parameters
@@ -82,27 +131,34 @@ class Architecture:
 
 
 ARCHITECTURES: dict[str, Architecture] = {
-    "dense": Architecture("dense", build_dense_encoder, build_dense_decoder),
-    "conv": Architecture("conv", build_conv_encoder, build_conv_decoder),
-    "recurrent": Architecture("recurrent", build_recurrent_encoder, build_recurrent_decoder),
+    "dense": Architecture("dense", build_dense_encoder, build_dense_decoder,
+                          dense_weights_per_latent_unit),
+    "conv": Architecture("conv", build_conv_encoder, build_conv_decoder,
+                         conv_weights_per_latent_unit),
+    "recurrent": Architecture("recurrent", build_recurrent_encoder, build_recurrent_decoder,
+                              recurrent_weights_per_latent_unit),
 }
 
 
-def get_architecture(name: str) -> Architecture:
-    """Look up an architecture by name.
+def get_architecture(name: str | Architecture) -> Architecture:
+    """Look up an architecture by name (an :class:`Architecture` is returned as is).
 
     Parameters
     ----------
-    name : str
-        One of ``ARCHITECTURES``.
+    name : str or Architecture
+        One of ``ARCHITECTURES``, or a user's own
+        (:func:`vaekit.builders.custom_architecture`).
 
     Returns
     -------
     Architecture
     """
+    if isinstance(name, Architecture):
+        return name
     try:
         return ARCHITECTURES[name]
     except (KeyError, TypeError):
         raise ValueError(
-            f"architecture must be one of {sorted(ARCHITECTURES)}, got {name!r}."
+            f"architecture must be one of {sorted(ARCHITECTURES)} or an Architecture "
+            f"from vaekit.builders.custom_architecture, got {name!r}."
         ) from None

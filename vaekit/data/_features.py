@@ -11,7 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vaekit._data_checks import finite_problem, numeric_problem, unit_interval_problem
+from vaekit._data_checks import (
+    finite_problem,
+    float32_range_problem,
+    numeric_problem,
+    unit_interval_problem,
+)
 from vaekit.data.errors import DataError
 
 __all__ = ["as_features", "as_images", "check_same_shape", "check_unit_range"]
@@ -60,6 +65,10 @@ def as_features(x: object, where: str) -> np.ndarray:
         return arr.astype(np.float32) / np.float32(255.0)
     if arr.dtype == np.uint16 and arr.ndim == 4:
         return arr.astype(np.float32) / np.float32(65535.0)
+    problem = float32_range_problem(arr)
+    if problem:
+        raise DataError(f"{where}: features {problem}; rescale them (models compute in "
+                        "float32)")
     out = arr.astype(np.float32)
     problem = finite_problem(out)
     if problem:

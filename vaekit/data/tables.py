@@ -106,12 +106,19 @@ def _features(
     return as_features(values, str(path))
 
 
+def _check_label_column(frame: pd.DataFrame, column: str, path: Path) -> None:
+    if column in frame.columns:
+        return
+    close = [c for c in frame.columns if c.lower() == str(column).lower()]
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DataError(
+        f"{path}: no column {column!r} (label_column); columns are "
+        f"{list(frame.columns)}{hint}"
+    )
+
+
 def _labels(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
-    if column not in frame.columns:
-        raise DataError(
-            f"{path}: no label column {column!r}; the table has columns "
-            f"{list(frame.columns)}"
-        )
+    _check_label_column(frame, column, path)
     series = frame[column]
     if series.dtype.kind in "biuf":
         return series.to_numpy()
@@ -163,6 +170,11 @@ def load_table(
     for frame, p in zip(frames, paths):
         if frame.shape[0] == 0:
             raise DataError(f"{p}: empty table (header only, no rows)")
+    if label_column is not None:
+        # Checked first: a misspelt label column would otherwise stay among the
+        # features and be blamed for being non-numeric.
+        for frame, p in zip(frames, paths):
+            _check_label_column(frame, label_column, p)
     if feature_columns is None:
         columns = [c for c in frames[0].columns if c != label_column]
     else:

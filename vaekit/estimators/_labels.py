@@ -35,6 +35,32 @@ def unlabeled_mask(y: np.ndarray) -> np.ndarray:
     return np.zeros(len(y), dtype=bool)
 
 
+def check_label_values(y: np.ndarray) -> None:
+    """Refuse ``None``/NaN labels and labels mixing numbers with strings, naming ``y``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        1-D labels.
+    """
+    if y.dtype.kind != "O":
+        return
+    missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise ValueError(
+            f"y holds {len(missing)} missing labels (None or NaN, the first at index "
+            f"{missing[0]}): use -1 for unlabeled rows."
+        )
+    labels = [v for v in y if not (v == UNLABELED or v == str(UNLABELED))]
+    strings = [v for v in labels if isinstance(v, str)]
+    if strings and len(strings) < len(labels):
+        number = next(v for v in labels if not isinstance(v, str))
+        raise ValueError(
+            f"y mixes numbers and strings as labels (e.g. {number!r} and {strings[0]!r}); "
+            "give every label the same type (-1 may mark unlabeled rows in either)."
+        )
+
+
 def encode_labels(y: np.ndarray, estimator_name: str) -> tuple[np.ndarray, np.ndarray]:
     """Classes among the labelled rows, and ``y`` as ``0..K-1`` with ``-1`` kept.
 
@@ -52,6 +78,7 @@ def encode_labels(y: np.ndarray, estimator_name: str) -> tuple[np.ndarray, np.nd
     encoded : numpy.ndarray of int64
         Index into ``classes`` per row, ``-1`` for unlabeled rows.
     """
+    check_label_values(y)
     unlabeled = unlabeled_mask(y)
     if unlabeled.all():
         raise ValueError(

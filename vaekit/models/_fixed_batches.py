@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from vaekit._validation import check_positive_int
+
 #: Most input values per forward pass (32 MB of float32), which keeps a conv
 #: encoder's activations near half a GB.
 PREDICT_BATCH_VALUES = 2**23
@@ -46,7 +48,9 @@ def predict_batches(model: keras.Model, x: np.ndarray, output: int | None = None
     numpy.ndarray or tuple of numpy.ndarray
         One array per output when the model has several and ``output`` is None.
     """
-    if batch_size is None:
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+    else:
         fitting = PREDICT_BATCH_VALUES // max(1, math.prod(x.shape[1:]))
         batch_size = max(1, min(PREDICT_BATCH_ROWS, fitting))
     parts = []

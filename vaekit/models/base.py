@@ -6,7 +6,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from vaekit._validation import check_array, check_positive_int
+from vaekit._validation import (
+    as_rectangular,
+    check_array,
+    check_fraction,
+    check_positive_int,
+    numeric_problem,
+)
+from vaekit.keras_files import CheckedFilesMixin
 from vaekit.losses import get_reconstruction_loss
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.training.callbacks import StopOnNonFiniteLoss
@@ -19,7 +26,47 @@ def is_array_like(x) -> bool:
     return hasattr(x, "__array__") or isinstance(x, (list, tuple))
 
 
-class LatentModel(keras.Model):
+def _optional_positive_int(name: str, value) -> int | None:
+    """``None``, or ``value`` checked as an integer >= 1."""
+    return None if value is None else check_positive_int(name, value)
+
+
+def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
+    """One finite, non-negative float32 weight per row; a scalar applies to every row.
+
+    Parameters
+    ----------
+    sample_weight : float or array-like of shape (n_rows,)
+        The weights given to ``fit``.
+    n_rows : int
+        Rows of ``x``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_rows,)``, float32.
+    """
+    weights = as_rectangular("sample_weight", sample_weight)
+    problem = numeric_problem(weights)
+    if problem:
+        raise TypeError(f"sample_weight {problem}; pass one number per row of x.")
+    if weights.ndim == 0:
+        weights = np.full(n_rows, weights)
+    if weights.ndim != 1 or len(weights) != n_rows:
+        raise ValueError(
+            f"sample_weight must hold one weight per row of x ({n_rows}), got shape "
+            f"{weights.shape}."
+        )
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(
+            "sample_weight must be finite and >= 0, got values in "
+            f"[{float(np.nanmin(weights)):.4g}, {float(np.nanmax(weights)):.4g}]"
+            f"{' with NaN' if np.isnan(weights).any() else ''}."
+        )
+    return weights.astype("float32")
+
+
+class LatentModel(CheckedFilesMixin, keras.Model):
     """Base class of models with an encoder, a latent space and a decoder.
 
     Subclasses set ``self.encoder`` and ``self.decoder`` and implement
@@ -139,23 +186,82 @@ class LatentModel(keras.Model):
             unit_interval=self.reconstruction == "bce",
         )
 
-    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, **kwargs):
         """Train the model; same arguments as :meth:`keras.Model.fit`.
 
         In-memory ``x`` is validated first (shape, dtype, NaN/inf, and the
-        [0, 1] range for ``reconstruction="bce"``), and a
+        [0, 1] range for ``reconstruction="bce"``), as are ``batch_size``,
+        ``epochs`` (0 trains nothing, as in Keras; a negative value is refused),
+        ``initial_epoch`` and ``sample_weight``, and a
         :class:`~vaekit.training.StopOnNonFiniteLoss` guard is added: if the
         loss becomes NaN the last good weights are restored and
         :class:`~vaekit.training.TrainingDivergedError` is raised.
+
+        ``sample_weight`` (one non-negative weight per row of ``x``) weights
+        each row's reconstruction loss and KL term: a batch's loss is the
+        weighted mean over its rows. ``class_weight`` is refused: an
+        autoencoder has no classes.
         """
-        if x is not None and is_array_like(x):
+        batch_size = _optional_positive_int("batch_size", batch_size)
+        steps_per_epoch = _optional_positive_int("steps_per_epoch", steps_per_epoch)
+        epochs = check_positive_int("epochs", epochs, minimum=0)
+        initial_epoch = check_positive_int("initial_epoch", initial_epoch, minimum=0)
+        if epochs < initial_epoch:
+            raise ValueError(
+                f"epochs={epochs} is below initial_epoch={initial_epoch}, so fit would "
+                "train nothing: epochs is the index of the last epoch, not a count. Pass "
+                f"epochs >= {initial_epoch}."
+            )
+        if validation_split != 0.0:
+            check_fraction("validation_split", validation_split)
+        if class_weight is not None:
+            raise ValueError(
+                f"class_weight has no meaning for a {type(self).__name__}, which has no "
+                "classes; weight rows with sample_weight=... instead."
+            )
+        in_memory = x is not None and is_array_like(x)
+        if in_memory:
             x = self.check_input(x)
         if y is not None and is_array_like(y):
             y = self.check_input(y, name="y")
+        if sample_weight is not None and in_memory:
+            sample_weight = check_sample_weight(sample_weight, len(x))
+            if y is None:
+                # Keras drops sample_weight when y is None: the target is x itself.
+                y = x
         callbacks = list(callbacks or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.append(StopOnNonFiniteLoss())
-        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        return super().fit(
+            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data,
+            shuffle=shuffle, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, **kwargs,
+        )
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Reconstructions of ``x``; same arguments as :meth:`keras.Model.predict`.
+
+        In-memory ``x`` and ``batch_size`` are validated first; :meth:`reconstruct`
+        gives the deterministic reconstruction (the posterior mean, no sampling).
+        """
+        batch_size = _optional_positive_int("batch_size", batch_size)
+        if x is not None and is_array_like(x):
+            x = check_array("x", x, sample_shape=self.sample_shape)
+        return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
+                               callbacks=callbacks)
+
+    def evaluate(self, x=None, y=None, batch_size=None, *args, **kwargs):
+        """The loss of ``x``; same arguments as :meth:`keras.Model.evaluate`.
+
+        In-memory ``x`` and ``batch_size`` are validated first.
+        """
+        batch_size = _optional_positive_int("batch_size", batch_size)
+        if x is not None and is_array_like(x):
+            x = self.check_input(x)
+        return super().evaluate(x, y, batch_size, *args, **kwargs)
 
     # ------------------------------------------------------------------ inference
     def _latent_means(self, x, batch_size: int) -> np.ndarray:

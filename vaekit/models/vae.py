@@ -9,6 +9,7 @@ from keras import ops
 from vaekit._validation import check_array, check_positive_int
 from vaekit.distribution import scale_loss
 from vaekit.layers import KLDivergence, Sampling
+from vaekit.losses.kl import kl_loss, kl_per_dimension
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.models.base import PREDICT_BATCH_SIZE, LatentModel
 
@@ -73,15 +74,37 @@ class VAE(LatentModel):
     def call(self, x, training=None):
         z_mean, z_log_var = self.encoder(x, training=training)
         z_mean, z_log_var = self.kl_divergence([z_mean, z_log_var])
+        # compute_loss weights each row's KL by sample_weight: it needs this pass's
+        # posterior, as Keras' own compute_loss needs this pass's add_loss terms.
+        self._posterior_of_call = (z_mean, z_log_var)
         z = self.sampling([z_mean, z_log_var], training=training)
         return self.decoder(z, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = self._mean_reconstruction(x, y, y_pred, sample_weight)
         kl = self._added_losses(reconstruction.dtype)
+        if sample_weight is not None:
+            kl = kl + self._kl_reweighting(sample_weight, reconstruction.dtype)
         self._track(self.reconstruction_tracker, reconstruction, y_pred)
         self._track(self.kl_tracker, kl, y_pred)
         return scale_loss(reconstruction + kl)
+
+    def _kl_reweighting(self, sample_weight, dtype):
+        """What turns the KL layer's batch mean into the ``sample_weight``-weighted mean.
+
+        The KL layer adds ``beta * kl_loss`` (a plain mean over rows); this
+        returns ``beta * (weighted - plain)``, so the total KL term is the
+        weighted mean of the rows' KL (with ``free_bits``, of each dimension's
+        KL, then floored), normalised like the reconstruction term.
+        """
+        z_mean, z_log_var = (ops.cast(t, dtype) for t in self._posterior_of_call)
+        weight = ops.cast(ops.reshape(sample_weight, (-1, 1)), dtype)
+        per_dimension = kl_per_dimension(z_mean, z_log_var)
+        mean = ops.sum(per_dimension * weight, axis=0) / ops.maximum(ops.sum(weight), 1e-7)
+        free_bits = self.kl_divergence.free_bits
+        weighted = ops.sum(ops.maximum(mean, free_bits) if free_bits > 0 else mean)
+        plain = kl_loss(z_mean, z_log_var, free_bits)
+        return ops.cast(self.kl_divergence.beta, dtype) * (weighted - plain)
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
         return self._posterior(x, batch_size)[0]
