@@ -27,8 +27,9 @@ README = ROOT / "README.md"
 
 #: ``[text](target)`` in Markdown; images (``![alt](target)``) match too.
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
-#: ``::: vaekit.something`` at the start of a line: an mkdocstrings reference.
-API_REFERENCE = re.compile(r"^:::\s+(\S+)", re.MULTILINE)
+#: ``::: vaekit.something`` at the start of a line (an mkdocstrings directive), or a
+#: Markdown cross-reference ``[title][vaekit.something]`` to an object it renders.
+API_REFERENCE = re.compile(r"^:::\s+(\S+)|\]\[(vaekit(?:\.\w+)+)\]", re.MULTILINE)
 
 
 def _doc_pages() -> list[Path]:
@@ -80,15 +81,15 @@ def test_docs_site_builds_with_strict(tmp_path):
 
 
 def test_every_api_reference_in_the_docs_names_an_importable_object():
-    references = [(page, name) for page in _doc_pages()
-                  for name in API_REFERENCE.findall(page.read_text(encoding="utf-8"))]
+    references = [(page, directive or crossref) for page in _doc_pages()
+                  for directive, crossref in API_REFERENCE.findall(page.read_text("utf-8"))]
     assert references, "no ::: references found in docs/"
     broken = []
     for page, name in references:
         try:
             _resolve(name)
         except (ImportError, AttributeError) as err:
-            broken.append(f"{page.relative_to(ROOT)}: ::: {name} ({err})")
+            broken.append(f"{page.relative_to(ROOT)}: {name} ({err})")
     assert not broken, "API references that do not resolve:\n" + "\n".join(broken)
 
 
