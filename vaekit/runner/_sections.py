@@ -93,16 +93,20 @@ def parse_data(section: dict, base: Path, problems: Problems) -> DataSpec:
     scale = section.get("scale", "none")
     if scale not in SCALES:
         problems.expected("data.scale", "one of " + ", ".join(SCALES), scale)
+    streaming = section.get("streaming", "auto")
+    if streaming not in (True, False, "auto"):
+        problems.expected("data.streaming", "true, false or auto", streaming)
     if kind is None:
         if section:
             problems.add("data.kind", "missing; one of " + ", ".join(sorted(LOADERS)))
-        return DataSpec(kind="", options={}, scale=scale)
+        return DataSpec(kind="", options={}, scale=scale, streaming=streaming)
     if kind not in LOADERS:
         problems.expected("data.kind", "one of " + ", ".join(sorted(LOADERS)), kind)
-        return DataSpec(kind=str(kind), options={}, scale=scale)
+        return DataSpec(kind=str(kind), options={}, scale=scale, streaming=streaming)
     loader = LOADERS[kind]
     signature = inspect.signature(loader)
-    problems.unknown_keys("data", list(section), ["kind", "scale", *signature.parameters])
+    problems.unknown_keys("data", list(section),
+                          ["kind", "scale", "streaming", *signature.parameters])
     hints = type_hints(loader)
     options = {}
     for name, parameter in signature.parameters.items():
@@ -120,7 +124,7 @@ def parse_data(section: dict, base: Path, problems: Problems) -> DataSpec:
         if name in PATH_OPTIONS and value is not None:
             value = _resolve_path(f"data.{name}", value, base, problems)
         options[name] = value
-    return DataSpec(kind=kind, options=options, scale=scale)
+    return DataSpec(kind=kind, options=options, scale=scale, streaming=streaming)
 
 
 def _resolve_path(path: str, value: Any, base: Path, problems: Problems) -> str | None:

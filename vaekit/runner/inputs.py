@@ -8,6 +8,7 @@ message naming the file and the setting to change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,10 @@ class PreparedData:
         Name of each class index.
     source : str
         Where the data came from, for messages and the report.
+    train_stream : tf.data.Dataset or None
+        With ``data.streaming``: every training row, read lazily; ``x_train``
+        and ``x_test`` then hold bounded samples (see
+        :mod:`vaekit.runner.streamed_inputs`).
     """
 
     x_train: np.ndarray
@@ -41,6 +46,16 @@ class PreparedData:
     y_test: np.ndarray | None
     class_names: list[str] | None
     source: str
+    train_stream: Any = None
+
+    @property
+    def n_train(self) -> int:
+        """Training rows: the stream's, or ``x_train``'s."""
+        if self.train_stream is not None:
+            from vaekit.streaming.rows import as_row_stream
+
+            return as_row_stream(self.train_stream).n_rows
+        return len(self.x_train)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -60,7 +75,7 @@ class PreparedData:
         return {
             "source": self.source,
             "input_shape": list(self.input_shape),
-            "n_train": int(len(self.x_train)),
+            "n_train": int(self.n_train),
             "n_train_labelled": int(np.sum(self.y_train >= 0)),
             "n_test": int(len(self.x_test)) if self.x_test is not None else 0,
             "n_classes": self.n_classes if np.any(self.y_train >= 0) else 0,
@@ -164,7 +179,10 @@ def prepare_data(pipeline: Pipeline) -> PreparedData:
         data has.
     """
     from vaekit.data import load
+    from vaekit.runner.streamed_inputs import prepare_streamed, wants_streaming
 
+    if wants_streaming(pipeline):
+        return prepare_streamed(pipeline)
     splits = load(pipeline.data.kind, **pipeline.data.options)
     _scale(splits, pipeline.data.scale)
     train = splits.train

@@ -30,12 +30,17 @@ def _trainer(ctx: StageContext, name: str, schedule):
     if name == "vae":
         # initial_epoch == rounds builds the model through the one pretraining code
         # path without training it; the rounds below train it.
-        model, _ = vaekit.pretrain_vae(x, config, seed=seed, initial_epoch=schedule.rounds)
+        source = x if ctx.data.train_stream is None else ctx.data.train_stream
+        model, _ = vaekit.pretrain_vae(source, config, seed=seed, initial_epoch=schedule.rounds)
     else:
         seed_everything(seed)
         model = vaekit.build_autoencoder(
             x.shape[1:], config.latent_dim, config.architecture, config.reconstruction,
             learning_rate=config.learning_rate, **config.resolved_architecture_options())
+    if ctx.data.train_stream is not None:
+        from vaekit.runner.streamed_inputs import streamed_rounds
+
+        return model, streamed_rounds(ctx, model, schedule, callbacks)
     rows = repeat_for_rounds(x, schedule.passes_per_round)  # as pretrain_vae does
 
     def train_round(round_index):
@@ -53,13 +58,13 @@ def _pretrain_one(ctx: StageContext, name: str) -> None:
     if layout.model(name).is_file() and layout.history(name).is_file():
         ctx.echo(f"pretrain {name}: done already, kept")
         return
-    config, seed, x = ctx.pipeline.pretrain, ctx.pipeline.seed, ctx.data.x_train
-    schedule = config.schedule(len(x))
+    config, seed = ctx.pipeline.pretrain, ctx.pipeline.seed
+    schedule = config.schedule(ctx.data.n_train)
     model, train_round = _trainer(ctx, name, schedule)
     checkpoint = EpochCheckpoint(layout.checkpoint(name))
     if checkpoint.exists():
         ctx.echo(f"pretrain {name}: resuming from {checkpoint.path}")
-    ctx.echo(f"pretrain {name}: {schedule.describe()}, on {len(x)} rows")
+    ctx.echo(f"pretrain {name}: {schedule.describe()}, on {ctx.data.n_train} rows")
     history = fit_resumable(
         model, train_round, schedule.rounds, checkpoint, seed,
         on_epoch_end=lambda epoch, logs: publish_tensorboard(layout, f"pretrain_{name}"))

@@ -49,11 +49,16 @@ class DataSpec:
     scale : str
         ``"none"``, ``"minmax"`` (to [0, 1]) or ``"standard"`` (zero mean, unit
         variance), fitted on the training split; for tables.
+    streaming : bool or "auto"
+        Stream the training rows instead of loading them (see
+        :mod:`vaekit.runner.streamed_inputs`); ``"auto"`` streams when they
+        would not fit in the memory budget. Data kinds that can stream: tfds.
     """
 
     kind: str
     options: dict = field(default_factory=dict)
     scale: str = "none"
+    streaming: bool | str = "auto"
 
 
 @dataclass(frozen=True)
@@ -225,7 +230,8 @@ class Pipeline:
         resolved = {
             "name": self.name,
             "seed": self.seed,
-            "data": {"kind": self.data.kind, **self.data.options, "scale": self.data.scale},
+            "data": {"kind": self.data.kind, **self.data.options, "scale": self.data.scale,
+                     "streaming": self.data.streaming},
             "model": model,
             "pretrain": pretrain,
             "finetune": finetune,
