@@ -1,7 +1,8 @@
-"""Streaming data: TFRecord shards, lazy image folders, Parquet; training on streams; bad records."""
+"""Streaming: TFRecord shards, lazy image folders, Parquet; training on streams; bad records."""
 
 from __future__ import annotations
 
+import json
 import logging
 import tracemalloc
 
@@ -208,3 +209,28 @@ def test_cli_tfrecords_writes_shards_of_an_array(tmp_path, digits, capsys):
                  "--shard-rows", "100"]) == 0
     assert "wrote 250 rows of shape (8, 8, 1) in 3 shards" in capsys.readouterr().err
     assert int(tfrecord_dataset(tmp_path / "out").cardinality()) == 250
+
+
+# ---------------------------------------------------------------- pipeline files
+def test_celeb_a_pipeline_pretrains_from_a_stream_of_mock_faces(tmp_path):
+    from pathlib import Path
+
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from vaekit.runner import Runner, load_pipeline
+
+    pipeline = load_pipeline(Path(__file__).parents[1] / "pipelines" / "celeb_a.yaml", [
+        "data.image_size=[16, 16]", "model.filters=[8, 16]", "model.dense_units=16",
+        "model.latent_dim=4", "pretrain.epochs=2", "pretrain.batch_size=16",
+        "outputs.plots=[reconstructions]", "outputs.report=false",
+        "outputs.tensorboard=false", f"data.data_dir={tmp_path / 'tfds'}"])
+    assert pipeline.data.streaming is True
+    with tfds.testing.mock_data(num_examples=48):
+        runner = Runner(pipeline, tmp_path / "run", verbose=0)
+        runner.open(fresh=True)
+        runner.run(("pretrain", "generate"))
+    data = runner.data
+    assert data.train_stream is not None and data.n_train == 48
+    history = json.loads((tmp_path / "run" / "histories" / "vae.json").read_text())
+    assert len(history["loss"]) >= 1 and np.isfinite(history["loss"]).all()
+    assert (tmp_path / "run" / "models" / "vae.keras").is_file()
+    assert (tmp_path / "run" / "plots" / "reconstructions.png").is_file()
