@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from vaekit.file_formats import write_csv, write_json, write_yaml
 from vaekit.files import atomic_path, remove_stale_temporaries, save_keras_model
 from vaekit.runner import RunFolderError, Runner, parse_pipeline, run_baselines
 from vaekit.runner.checkpoints import EpochCheckpoint, epoch_seed, fit_resumable
+from vaekit.runner.context import load_saved_model
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET_OUTPUTS = {"plots": [], "report": False, "tensorboard": False}
@@ -200,6 +202,103 @@ def test_keras_models_are_saved_atomically_under_a_keras_name(tmp_path):
         save_keras_model(vae, tmp_path / "vae.h5")
 
 
+# --------------------------------------------------------------------- damaged files, full disk
+FINETUNED = {"finetune": {"labels_per_class": [2], "seeds": [0], "epochs": 1},
+             "evaluate": {"baselines": [], "probe": None}}
+
+
+@pytest.fixture(scope="module")
+def pretrained_folder(tmp_path_factory):
+    """A run folder of a tiny pipeline with fine-tuning, pretrained only (copy before use)."""
+    folder = tmp_path_factory.mktemp("pretrained") / "run"
+    runner = Runner(parse_pipeline(digits_pipeline(**FINETUNED)), folder, verbose=0)
+    runner.open(fresh=True)
+    runner.run(["pretrain"])
+    return folder
+
+
+def _resume(folder: Path, stages=("pretrain", "finetune", "evaluate", "generate")) -> list:
+    said: list[str] = []
+    runner = Runner(parse_pipeline(digits_pipeline(**FINETUNED)), folder, verbose=0,
+                    echo=said.append)
+    runner.open(fresh=False)
+    runner.run(stages)
+    return said
+
+
+def test_a_full_disk_mid_run_leaves_no_half_written_file_and_resume_completes(
+        pretrained_folder, tmp_path, monkeypatch):
+    import errno
+
+    import vaekit.files
+
+    folder = tmp_path / "run"
+    shutil.copytree(pretrained_folder, folder)
+    real_fsync = vaekit.files._fsync
+
+    def disk_fills_at_the_classifier(path):  # every atomic write flushes through here
+        if "classifier_" in path.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(path)
+
+    monkeypatch.setattr(vaekit.files, "_fsync", disk_fills_at_the_classifier)
+    with pytest.raises(RunFolderError) as info:
+        _resume(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder}: No space left on device") and "\n" not in message
+    assert "continue with --resume" in message
+    assert not [p for p in folder.rglob("*") if ".tmp-" in p.name]  # no half-written file
+    assert not list((folder / "models").glob("classifier_*"))
+    assert not (folder / "results" / "finetune").exists()
+    assert not (folder / ".vaekit-run.lock").exists()  # the failed run let the folder go
+    monkeypatch.undo()  # space is back
+    said = _resume(folder)
+    assert "pretrain vae: done already, kept" in said
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert [row["label_count"] for row in metrics["experiments"]] == ["2_per_class"]
+
+
+def test_resume_with_a_truncated_model_names_the_file_and_what_to_do(pretrained_folder,
+                                                                       tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(pretrained_folder, folder)
+    model = folder / "models" / "vae.keras"
+    data = model.read_bytes()
+    model.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunFolderError) as info:
+        _resume(folder, ["finetune"])
+    message = str(info.value)
+    assert message.startswith(f"{model}: damaged (not a zip archive")
+    assert "delete it and continue with --resume" in message
+    assert "another --output" in message and "zip file" not in message.lower().replace(
+        "zip archive", "")
+    model.unlink()  # as the message says
+    said = _resume(folder, ["pretrain"])
+    assert "pretrain vae: done already, kept" not in said  # trained again
+    assert isinstance(load_saved_model(model), vaekit.VAE)
+
+
+def test_a_truncated_epoch_checkpoint_names_the_file_and_what_to_do(tmp_path):
+    vae = vaekit.build_vae((8, 8, 1), latent_dim=2, hidden_units=(8,))
+    vae.optimizer.build(vae.trainable_variables)
+    checkpoint = EpochCheckpoint(tmp_path / "vae.npz")
+    checkpoint.save(vae, 1, {"loss": [1.0]})
+    data = checkpoint.path.read_bytes()
+    checkpoint.path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunFolderError, match=r"vae.npz: damaged checkpoint \(.*\); delete it "
+                                             r"and continue with --resume"):
+        checkpoint.restore(vae)
+
+
+def test_schedules_are_described_in_words_that_agree_with_their_numbers():
+    from vaekit.config import PretrainConfig
+
+    assert PretrainConfig(epochs=1, batch_size=64).schedule(64).describe() == (
+        "1 step = 1 epoch (pass) of 1 step, in 1 round of 1 step")
+    assert PretrainConfig(epochs=2, batch_size=64).schedule(128).describe().startswith(
+        "4 steps = 2 epochs (passes) of 2 steps, in ")
+
+
 # --------------------------------------------------------------------- baselines
 def test_baselines_score_on_the_same_labelled_rows():
     from sklearn.linear_model import LogisticRegression
@@ -273,7 +372,9 @@ def test_a_run_killed_mid_pretraining_resumes_to_the_same_outputs(tmp_path):
     assert not (killed / "metrics.json").exists()
     for path in killed.rglob("*"):  # everything there is whole, or a temporary name
         if path.is_file() and ".tmp-" not in path.name:
-            assert path.suffix in (".yaml", ".npz") or path.name == "schedule.json", path
+            assert path.suffix in (".yaml", ".npz") or path.name in (
+                "schedule.json", "provenance.json", ".vaekit-run.lock"), path
+    assert json.loads((killed / ".vaekit-run.lock").read_text())["pid"] == process.pid
 
     result = subprocess.run(vaekit_command("run", pipeline, "--output", str(killed),
                                            *RESUME_SETTINGS, "--resume"),

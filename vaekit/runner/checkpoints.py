@@ -17,12 +17,14 @@ import contextlib
 import json
 import logging
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from vaekit.files import atomic_path
+from vaekit.runner.layout import RunFolderError
 
 __all__ = ["EpochCheckpoint", "epoch_seed", "fit_resumable"]
 
@@ -89,33 +91,42 @@ class EpochCheckpoint:
 
         Raises
         ------
+        RunFolderError
+            If the file is damaged (cut short): the message says to delete it.
         ValueError
             If the checkpoint holds a different number or shape of variables.
         """
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        with np.load(self.path) as saved:
+        try:  # read it all now: a cut-short archive can fail on any member
+            with np.load(self.path) as archive:
+                saved = {key: archive[key] for key in archive.files}
             meta = json.loads(bytes(saved["meta"]).decode("utf-8"))
-            pairs = [(v, saved[f"model_{i}"]) for i, v in enumerate(model.variables)]
-            pairs += [(v, saved[f"optimizer_{i}"])
-                      for i, v in enumerate(model.optimizer.variables)]
-            if (meta["n_model"], meta["n_optimizer"]) != (
-                len(model.variables), len(model.optimizer.variables)
-            ):
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as err:
+            raise RunFolderError(
+                f"{self.path}: damaged checkpoint ({type(err).__name__}: {err}); delete it "
+                "and continue with --resume (this model trains again from its first epoch, "
+                "to the same result), or start afresh with another --output"
+            ) from None
+        if (meta["n_model"], meta["n_optimizer"]) != (
+            len(model.variables), len(model.optimizer.variables)
+        ):
+            raise ValueError(
+                f"{self.path}: the checkpoint holds {meta['n_model']} model and "
+                f"{meta['n_optimizer']} optimizer variables, the model has "
+                f"{len(model.variables)} and {len(model.optimizer.variables)}; it was "
+                "written by a different pipeline. Delete it or use another --output."
+            )
+        pairs = [(v, saved[f"model_{i}"]) for i, v in enumerate(model.variables)]
+        pairs += [(v, saved[f"optimizer_{i}"]) for i, v in enumerate(model.optimizer.variables)]
+        for variable, value in pairs:
+            if tuple(variable.shape) != value.shape:
                 raise ValueError(
-                    f"{self.path}: the checkpoint holds {meta['n_model']} model and "
-                    f"{meta['n_optimizer']} optimizer variables, the model has "
-                    f"{len(model.variables)} and {len(model.optimizer.variables)}; it was "
-                    "written by a different pipeline. Delete it or use another --output."
+                    f"{self.path}: variable {variable.path} has shape "
+                    f"{tuple(variable.shape)} but the checkpoint holds {value.shape}; "
+                    "it was written by a different pipeline."
                 )
-            for variable, value in pairs:
-                if tuple(variable.shape) != value.shape:
-                    raise ValueError(
-                        f"{self.path}: variable {variable.path} has shape "
-                        f"{tuple(variable.shape)} but the checkpoint holds {value.shape}; "
-                        "it was written by a different pipeline."
-                    )
-                variable.assign(value)
+            variable.assign(value)
         return int(meta["epochs_done"]), meta["history"]
 
     def remove(self) -> None:

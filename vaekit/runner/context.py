@@ -7,8 +7,11 @@ Each stage (:mod:`~vaekit.runner.pretraining`, :mod:`~vaekit.runner.finetuning`,
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -16,7 +19,56 @@ from vaekit.runner.inputs import PreparedData
 from vaekit.runner.layout import RunFolderError, RunLayout
 from vaekit.runner.schema import LabelCount, Pipeline
 
-__all__ = ["SavedModels", "StageContext", "experiments"]
+__all__ = ["SavedModels", "StageContext", "experiments", "load_saved_model"]
+
+
+def _damage(path: Path) -> str | None:
+    """Why ``path`` is not a whole ``.keras`` archive, or None when it is."""
+    if not zipfile.is_zipfile(path):
+        return "not a zip archive: cut short or overwritten"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        return f"its zip archive cannot be read: {err}"
+    return f"member {broken} fails its checksum" if broken else None
+
+
+def load_saved_model(path: str | os.PathLike[str]):
+    """Load a model the run saved, naming the file and the way out if it is damaged.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.keras`` file of the run folder (written atomically by the run, so
+        damage comes from outside: a copy cut short, a failing disk).
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    RunFolderError
+        If the file is missing or not a whole ``.keras`` archive; the message
+        says to delete it and resume (the stage that wrote it runs again), or
+        to start afresh in another folder.
+    """
+    import keras
+
+    import vaekit  # noqa: F401  (registers vaekit's classes for loading)
+
+    path = Path(path)
+    reason = _damage(path)
+    if reason is None:
+        try:
+            return keras.saving.load_model(path)
+        except (zipfile.BadZipFile, EOFError) as err:
+            reason = f"{type(err).__name__}: {err}"
+    raise RunFolderError(
+        f"{path}: damaged ({reason}); delete it and continue with --resume (the stage "
+        "that wrote it runs again), or start afresh with another --output"
+    )
 
 
 def experiments(pipeline: Pipeline) -> list[tuple[LabelCount, int]]:
@@ -57,20 +109,17 @@ class SavedModels:
         Raises
         ------
         RunFolderError
-            If the model has not been saved: its stage has not run in this folder.
+            If the model has not been saved (its stage has not run in this
+            folder) or its file is damaged.
         """
         if name not in self._models:
-            import keras
-
-            import vaekit  # noqa: F401  (registers vaekit's classes for loading)
-
             path = self.layout.model(name)
             if not path.is_file():
                 raise RunFolderError(
                     f"{path}: not found; run `vaekit pretrain` (or `vaekit run`) with "
                     f"this --output first"
                 )
-            self._models[name] = keras.saving.load_model(path)
+            self._models[name] = load_saved_model(path)
         return self._models[name]
 
     def keep(self, name: str, model) -> None:

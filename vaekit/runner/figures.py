@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.runner.context import StageContext
+from vaekit.runner.context import StageContext, load_saved_model
 from vaekit.runner.methods import METHOD_LABELS, OWN_COLUMNS, method_columns, score
 
 __all__ = ["FIGURES", "draw_figures"]
@@ -80,9 +80,7 @@ def _latent_space(ctx: _Figures):
         seed = run.pipeline.finetune.seeds[0]
         path = run.layout.classifier(count, seed)
         if path.is_file():
-            import keras
-
-            classifier = keras.saving.load_model(path)
+            classifier = load_saved_model(path)
             embeddings[f"VAE fine-tuned ({count}, seed {seed})"] = classifier.encode(ctx.x[rows])
     split = "test" if run.data.x_test is not None else "training"
     return latent_space(embeddings, ctx.y[rows], run.data.class_names,

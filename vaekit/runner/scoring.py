@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from vaekit.file_formats import write_csv, write_json
-from vaekit.runner.context import StageContext
+from vaekit.runner.context import StageContext, load_saved_model
 from vaekit.runner.layout import RunFolderError
 from vaekit.runner.methods import method_columns, score
 
@@ -45,8 +45,6 @@ def _pretrain_metrics(ctx: StageContext) -> dict:
 
 
 def _evaluate_experiment(ctx: StageContext, count, seed: int) -> dict:
-    import keras
-
     from vaekit.data import hide_labels
     from vaekit.evaluation import classification_report, latent_probe
     from vaekit.runner.baselines import run_baselines
@@ -60,7 +58,7 @@ def _evaluate_experiment(ctx: StageContext, count, seed: int) -> dict:
         )
     record = json.loads(finetuned.read_text())
     keep = np.asarray(record["labelled_indices"], dtype=np.int64)
-    classifier = keras.saving.load_model(layout.classifier(count, seed))
+    classifier = load_saved_model(layout.classifier(count, seed))
     report = classification_report(data.y_test, classifier.predict_classes(data.x_test))
     row = {"label_count": count.key, "labels_per_class": count.per_class,
            "n_labels": int(len(keep)), "seed": seed, **report}
