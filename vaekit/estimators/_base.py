@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vaekit._validation import check_shape
-from vaekit.builders import ARCHITECTURES
+from vaekit.builders import ARCHITECTURES, Architecture
 from vaekit.distribution import DISTRIBUTIONS
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.estimators._keras_pickle import _KerasArchive, model_from_bytes, model_to_bytes
@@ -46,7 +46,7 @@ INPUT_SHAPE_NEEDED: dict[str, str] = {
 #: Parameter constraints both estimators declare (scikit-learn's ``_parameter_constraints``).
 COMMON_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "latent_dim": [Interval(Integral, 1, None, closed="left")],
-    "architecture": [StrOptions(set(ARCHITECTURES))],
+    "architecture": [StrOptions(set(ARCHITECTURES)), Architecture],
     "hidden_units": ["array-like", None],
     "architecture_options": [dict, None],
     "beta": [Interval(Real, 0, None, closed="left")],
@@ -143,7 +143,7 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
     def _sample_shape(self, n_features: int) -> tuple[int, ...]:
         """The shape the model sees one row as: ``input_shape`` or ``(n_features,)``."""
         if self.input_shape is None:
-            if self.architecture in INPUT_SHAPE_NEEDED:
+            if isinstance(self.architecture, str) and self.architecture in INPUT_SHAPE_NEEDED:
                 raise ValueError(
                     f"architecture={self.architecture!r} needs input_shape="
                     f"{INPUT_SHAPE_NEEDED[self.architecture]}, to view each row of X "
@@ -170,6 +170,12 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         """Keyword options of the builders, from ``hidden_units`` and ``architecture_options``."""
         options = dict(self.architecture_options or {})
         if self.hidden_units is not None:
+            if isinstance(self.architecture, Architecture):
+                raise ValueError(
+                    f"hidden_units sets the widths of the built-in architectures; your own "
+                    f"architecture {self.architecture.name!r} takes its options through "
+                    "architecture_options."
+                )
             width = WIDTH_OPTIONS[self.architecture]
             if width in options:
                 raise ValueError(

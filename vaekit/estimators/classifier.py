@@ -45,8 +45,11 @@ class VAEClassifier(TransformerMixin, ClassifierMixin, BaseVAEEstimator):
     ----------
     latent_dim : int, default=50
         Size of the latent space.
-    architecture : {"dense", "conv", "recurrent"}, default="dense"
+    architecture : {"dense", "conv", "recurrent"} or Architecture, default="dense"
         Encoder/decoder family; ``"conv"`` and ``"recurrent"`` need ``input_shape``.
+        Your own network: an :class:`~vaekit.builders.Architecture` from
+        :func:`vaekit.builders.custom_architecture` (your Keras models or the
+        functions that build them); ``hidden_units`` does not apply to it.
     hidden_units : sequence of int or None, default=None
         Widths of the hidden layers (dense units, conv filters or recurrent
         units). ``None`` uses ``(1000, 500)`` for ``"dense"`` (the M1 encoder

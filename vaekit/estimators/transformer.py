@@ -43,9 +43,12 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
     ----------
     latent_dim : int, default=16
         Number of latent features that ``transform`` returns.
-    architecture : {"dense", "conv", "recurrent"}, default="dense"
+    architecture : {"dense", "conv", "recurrent"} or Architecture, default="dense"
         Encoder/decoder family. ``"conv"`` and ``"recurrent"`` need
         ``input_shape`` to view each flat row as an image or a sequence.
+        Your own network: an :class:`~vaekit.builders.Architecture` from
+        :func:`vaekit.builders.custom_architecture` (your Keras models or the
+        functions that build them); ``hidden_units`` does not apply to it.
     hidden_units : sequence of int or None, default=None
         Widths of the hidden layers, from the input towards the latent space:
         units of the dense layers, filters of the conv blocks or units of the

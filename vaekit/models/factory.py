@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from vaekit._validation import check_non_negative_float, check_positive_int, check_shape
-from vaekit.builders.registry import get_architecture
+from vaekit.builders.registry import Architecture, get_architecture
 from vaekit.losses import OUTPUT_ACTIVATIONS, get_reconstruction_loss
 from vaekit.models.autoencoder import AutoEncoder
 from vaekit.models.vae import VAE
@@ -35,7 +35,7 @@ def _compile(model: keras.Model, learning_rate: float, jit_compile) -> keras.Mod
 def build_vae(
     input_shape,
     latent_dim: int = 16,
-    architecture: str = "dense",
+    architecture: str | Architecture = "dense",
     reconstruction: str = "bce",
     beta: float = 1.0,
     *,
@@ -54,8 +54,10 @@ def build_vae(
         images, ``(timesteps, features)`` for sequences.
     latent_dim : int, default=16
         Size of the latent space.
-    architecture : {"dense", "conv", "recurrent"}, default="dense"
-        Encoder/decoder family; see :data:`vaekit.builders.ARCHITECTURES`.
+    architecture : {"dense", "conv", "recurrent"} or Architecture, default="dense"
+        Encoder/decoder family; see :data:`vaekit.builders.ARCHITECTURES`. Your own
+        network: an :class:`~vaekit.builders.Architecture` from
+        :func:`vaekit.builders.custom_architecture`.
     reconstruction : {"bce", "mse"}, default="bce"
         Bernoulli loss (data in [0, 1]) or L2 loss (any real data).
     beta : float, default=1.0
@@ -101,7 +103,7 @@ def build_vae(
 def build_autoencoder(
     input_shape,
     latent_dim: int = 16,
-    architecture: str = "dense",
+    architecture: str | Architecture = "dense",
     reconstruction: str = "bce",
     *,
     learning_rate: float = DEFAULT_LEARNING_RATE,
@@ -116,8 +118,9 @@ def build_autoencoder(
         Shape of one sample.
     latent_dim : int, default=16
         Size of the code.
-    architecture : {"dense", "conv", "recurrent"}, default="dense"
-        Encoder/decoder family.
+    architecture : {"dense", "conv", "recurrent"} or Architecture, default="dense"
+        Encoder/decoder family, or your own
+        (:func:`vaekit.builders.custom_architecture`).
     reconstruction : {"bce", "mse"}, default="bce"
         Reconstruction loss.
     learning_rate : float, default=1e-3

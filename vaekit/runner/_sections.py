@@ -142,13 +142,37 @@ def _resolve_path(path: str, value: Any, base: Path, problems: Problems) -> str 
     return str(resolved)
 
 
-def _architecture_hints(architecture: str) -> dict:
+def _architecture(architecture: Any, problems: Problems):
+    """The :class:`~vaekit.builders.Architecture` that ``model.architecture`` names:
+    a built-in name, or ``{encoder: "pkg.mod:fn", decoder: "pkg.mod:fn"}`` (imported
+    here, so that a wrong path or a builder's options are reported with the rest)."""
+    from vaekit.builders import ARCHITECTURES
+
+    if isinstance(architecture, dict):
+        from vaekit.config.pretrain import PretrainConfig
+
+        try:
+            return PretrainConfig(architecture=architecture).builders()
+        except (ValueError, TypeError) as error:
+            problems.add("model.architecture", str(getattr(error, "message", error)))
+            return None
+    if not isinstance(architecture, str) or architecture not in ARCHITECTURES:
+        problems.expected(
+            "model.architecture", "one of " + ", ".join(ARCHITECTURES) + " or a mapping "
+            "{encoder: 'package.module:function', decoder: 'package.module:function'}",
+            architecture)
+        return None
+    return ARCHITECTURES[architecture]
+
+
+def _architecture_hints(architecture) -> dict:
     from vaekit.builders import get_architecture
 
     arch = get_architecture(architecture)
     hints: dict = {}
     for builder in (arch.build_encoder, arch.build_decoder):
-        for name, hint in type_hints(builder).items():
+        # A user's builder is wrapped in a checking callable; its hints are the function's.
+        for name, hint in type_hints(getattr(builder, "build", builder)).items():
             hints.setdefault(name, hint)
     return hints
 
@@ -156,8 +180,6 @@ def _architecture_hints(architecture: str) -> dict:
 def parse_model(model: dict, pretrain: dict, problems: Problems):
     """``model:`` and ``pretrain:`` together: one :class:`PretrainConfig`, plus the
     ``autoencoder`` flag. Architecture options are checked against the builders."""
-    from vaekit.builders import ARCHITECTURES
-
     config_fields = [f.name for f in dataclasses.fields(PretrainConfig)]
     model_fields = [name for name in MODEL_FIELDS if name in config_fields]
     pretrain_fields = [
@@ -167,13 +189,12 @@ def parse_model(model: dict, pretrain: dict, problems: Problems):
     kwargs = _fields(model, "model", PretrainConfig, model_fields, problems)
     architecture = kwargs.get("architecture", PretrainConfig.architecture)
     option_names: list[str] = []
-    if architecture not in ARCHITECTURES:
-        problems.expected("model.architecture", "one of " + ", ".join(ARCHITECTURES),
-                          architecture)
+    arch = _architecture(architecture, problems)
+    if arch is None:
         kwargs.pop("architecture", None)
     else:
-        option_names = sorted(ARCHITECTURES[architecture].option_names())
-        hints = _architecture_hints(architecture)
+        option_names = sorted(arch.option_names())
+        hints = _architecture_hints(arch)
         options = {}
         for name in option_names:
             if name in model:

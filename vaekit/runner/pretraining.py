@@ -35,7 +35,7 @@ def _trainer(ctx: StageContext, name: str, schedule):
     else:
         seed_everything(seed)
         model = vaekit.build_autoencoder(
-            x.shape[1:], config.latent_dim, config.architecture, config.reconstruction,
+            x.shape[1:], config.latent_dim, config.builders(), config.reconstruction,
             learning_rate=config.learning_rate, **config.resolved_architecture_options())
     if ctx.data.train_stream is not None:
         from vaekit.runner.streamed_inputs import streamed_rounds

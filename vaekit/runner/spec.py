@@ -252,9 +252,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _architecture_defaults(architecture: str) -> dict:
+def _architecture_defaults(architecture: str | dict) -> dict:
     from vaekit.builders import get_architecture
 
+    if isinstance(architecture, dict):  # import paths of the user's builders
+        from vaekit.config.pretrain import PretrainConfig
+
+        architecture = PretrainConfig(architecture=architecture).builders()
     arch = get_architecture(architecture)
     defaults = {}
     for builder in (arch.build_encoder, arch.build_decoder):
