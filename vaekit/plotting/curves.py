@@ -16,7 +16,7 @@ _RATE_COLOURS = ("black", "tab:gray", "tab:olive", "tab:cyan", "tab:pink", "tab:
 
 
 def learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
-                    title: str = "Learning curves", ncols: int = 3):
+                    title: str = "Learning curves", ncols: int = 3, xlabel: str = "epoch"):
     """One panel per training history: losses on the left axis, rates on the right.
 
     Parameters
@@ -29,6 +29,9 @@ def learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
         Figure title.
     ncols : int, default=3
         Panels per row.
+    xlabel : str, default="epoch"
+        What one point of a history is (``"round"`` when a Keras epoch is a
+        round of several passes or a part of one).
 
     Returns
     -------
@@ -55,7 +58,7 @@ def learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
             top = max(max(v) for v in losses.values() if len(v))
             ax.set_ylim(bottom=top / 1e3)  # near-zero terms would flatten the rest
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         lines, labels = ax.get_legend_handles_labels()
@@ -89,7 +92,7 @@ def _spans_decades(series: Mapping[str, Sequence[float]]) -> bool:
 def accuracy_vs_labels(results: Mapping[str, Mapping[int, Sequence[float]]],
                        title: str = "Test accuracy against number of labels",
                        highlight: str | None = None, baselines_from: int | None = None):
-    """Mean test accuracy (± standard deviation over seeds) per number of labels.
+    """Mean test accuracy (± sample standard deviation over seeds) per number of labels.
 
     Parameters
     ----------
@@ -116,7 +119,9 @@ def accuracy_vs_labels(results: Mapping[str, Mapping[int, Sequence[float]]],
     for index, (method, per_count) in enumerate(results.items()):
         xs = sorted(per_count)
         means = np.array([100.0 * np.mean(per_count[n]) for n in xs])
-        stds = np.array([100.0 * np.std(per_count[n]) for n in xs])
+        # Sample standard deviation (ddof=1): a few seeds are a sample; one has no spread.
+        stds = np.array([100.0 * np.std(per_count[n], ddof=1) if len(per_count[n]) > 1
+                         else 0.0 for n in xs])
         strong = method == highlight
         baseline = baselines_from is not None and index >= baselines_from
         ax.errorbar(xs, means, yerr=stds, marker=markers[index % len(markers)],

@@ -19,16 +19,22 @@ CAPTIONS = {
                     "latent means when it has more than two dimensions), coloured by class. "
                     "The VAE's KL term packs codes around the prior; compare how cleanly "
                     "the classes separate.",
-    "reconstructions": "Test inputs (top row) and their reconstructions from the latent "
-                       "mean.",
+    "reconstructions": "Test inputs (the row labelled 'input') and each model's "
+                       "reconstruction of them from the latent mean, one labelled row per "
+                       "model (side by side panels for tabular data).",
     "samples": "New samples: latent codes drawn from the standard normal prior, decoded.",
     "interpolation": "Decoded points on the straight line between the latent codes of two "
                      "test inputs (the inputs themselves at both ends).",
-    "learning_curves": "Per-epoch losses of pretraining and fine-tuning (dashed, right "
-                       "axis: accuracy and the share of confident pseudo-labels).",
-    "accuracy_vs_labels": "Test accuracy against the number of labelled training examples, "
-                          "mean and standard deviation over seeds, with the baselines on the "
-                          "same labelled rows.",
+    "learning_curves": "Losses of pretraining and fine-tuning after each round (a Keras "
+                       "epoch; schedule.json gives its steps). Dashed, right axis: the "
+                       "fine-tuning training accuracy, measured on the augmented, mixed-up "
+                       "labelled batches the model trains on (not a held-out score), the "
+                       "share of confident pseudo-labels, and, when finetune."
+                       "validation_fraction holds labelled rows out, the validation "
+                       "accuracy on them.",
+    "accuracy_vs_labels": "Test accuracy against the number of labelled training examples: "
+                          "mean and sample standard deviation over the seeds, with the "
+                          "baselines on the same labelled rows.",
 }
 _N_RECONSTRUCTIONS = 10
 _N_SAMPLES = 32
@@ -113,6 +119,16 @@ def _interpolation(ctx: _Figures):
     return interpolations(paths, starts, ends)
 
 
+#: What each fine-tuning history key measures, as the learning-curve legend says it.
+FINETUNE_CURVES = {
+    "loss": "training loss",
+    "accuracy": "training accuracy (augmented batches)",
+    "confident_fraction": "confident fraction of pseudo-labels",
+    "val_loss": "validation loss (held-out labels)",
+    "val_accuracy": "validation accuracy (held-out labels)",
+}
+
+
 def _learning_curves(ctx: _Figures):
     from vaekit.plotting import learning_curves
 
@@ -126,8 +142,10 @@ def _learning_curves(ctx: _Figures):
         if count in seen or not path.is_file() or len(seen) >= _MAX_CURVES:
             continue
         seen.append(count)
-        histories[f"fine-tuning, {count}, seed {seed}"] = json.loads(path.read_text())["history"]
-    return learning_curves(histories) if histories else None
+        history = json.loads(path.read_text())["history"]
+        histories[f"fine-tuning, {count}, seed {seed}"] = {
+            FINETUNE_CURVES.get(key, key): values for key, values in history.items()}
+    return learning_curves(histories, xlabel="round") if histories else None
 
 
 def _accuracy_vs_labels(ctx: _Figures):

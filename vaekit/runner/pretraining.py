@@ -11,9 +11,10 @@ import numpy as np
 
 from vaekit.file_formats import write_json
 from vaekit.files import save_keras_model
-from vaekit.runner.callbacks import publish_tensorboard, training_callbacks
+from vaekit.runner.callbacks import training_callbacks
 from vaekit.runner.checkpoints import EpochCheckpoint, fit_resumable
 from vaekit.runner.context import StageContext
+from vaekit.runner.event_files import write_history_events
 
 __all__ = ["pretrain_models"]
 
@@ -25,8 +26,10 @@ def _trainer(ctx: StageContext, name: str, schedule):
     from vaekit.training.seeding import seed_everything
 
     config, seed, x = ctx.pipeline.pretrain, ctx.pipeline.seed, ctx.data.x_train
-    callbacks = training_callbacks(ctx.layout, ctx.pipeline.outputs.tensorboard,
-                                   f"pretrain {name}", schedule.rounds, f"pretrain_{name}")
+    # No TensorBoard callback: it would open an event file per round (per fit call);
+    # _pretrain_one writes the whole history as one event file instead.
+    callbacks = training_callbacks(ctx.layout, False, f"pretrain {name}", schedule.rounds,
+                                   f"pretrain_{name}")
     if name == "vae":
         # initial_epoch == rounds builds the model through the one pretraining code
         # path without training it; the rounds below train it.
@@ -65,9 +68,9 @@ def _pretrain_one(ctx: StageContext, name: str) -> None:
     if checkpoint.exists():
         ctx.echo(f"pretrain {name}: resuming from {checkpoint.path}")
     ctx.echo(f"pretrain {name}: {schedule.describe()}, on {ctx.data.n_train} rows")
-    history = fit_resumable(
-        model, train_round, schedule.rounds, checkpoint, seed,
-        on_epoch_end=lambda epoch, logs: publish_tensorboard(layout, f"pretrain_{name}"))
+    history = fit_resumable(model, train_round, schedule.rounds, checkpoint, seed)
+    if ctx.pipeline.outputs.tensorboard:  # one event file per model, restored rounds too
+        write_history_events(layout, f"pretrain_{name}", history)
     save_keras_model(model, layout.model(name))
     write_json(layout.history(name), history)
     checkpoint.remove()
@@ -77,8 +80,9 @@ def _pretrain_one(ctx: StageContext, name: str) -> None:
 def pretrain_models(ctx: StageContext) -> None:
     """Pretrain every model of the pipeline on all training rows; finished ones are kept.
 
-    Writes ``models/<name>.keras`` and ``histories/<name>.json`` per model; while a
-    model trains, ``checkpoints/<name>.npz`` holds its last finished epoch.
+    Writes ``models/<name>.keras`` and ``histories/<name>.json`` per model (and
+    ``tensorboard/pretrain_<name>/``, one event file, when ``outputs.tensorboard``);
+    while a model trains, ``checkpoints/<name>.npz`` holds its last finished epoch.
 
     Parameters
     ----------

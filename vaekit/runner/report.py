@@ -21,6 +21,7 @@ h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid 
 table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; }
 th { background: #f3f3f3; } table.scores td { text-align: right; }
+table.provenance th { width: 9rem; vertical-align: top; }
 td.best { font-weight: bold; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9rem; margin-top: 0.3rem; }
@@ -55,8 +56,10 @@ def _results_table(metrics: dict) -> str:
             for m in methods)
         body.append(f"<tr><td>{_esc(row['n_labels'])}</td><td>{len(row['seeds'])}</td>"
                     f"{cells}</tr>")
-    return ("<p>Test accuracy (%), mean &plusmn; standard deviation over seeds; the best "
-            "per row in bold.</p><table class=scores><tr><th>labels</th><th>seeds</th>"
+    return ("<p>Test accuracy (%), mean &plusmn; sample standard deviation (n&minus;1 in "
+            "the denominator) over the seeds, whose number is in the <em>seeds</em> column; "
+            "one seed gives the score alone. The best per row in bold.</p>"
+            "<table class=scores><tr><th>labels</th><th>seeds</th>"
             f"{head}</tr>{''.join(body)}</table>")
 
 
@@ -77,6 +80,63 @@ def _pretrain_table(metrics: dict) -> str:
         return ""
     return ("<table><tr><th>model</th><th>epochs</th><th>last epoch</th><th>held-out</th>"
             f"</tr>{''.join(rows)}</table>")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _git_text(git: dict) -> str:
+    if not git or not git.get("commit"):
+        return f"none recorded ({(git or {}).get('reason', 'unknown')})"
+    dirty = " with uncommitted changes" if git.get("dirty") else ", clean"
+    return f"{git['commit']}{dirty} (work tree {git.get('work_tree', '?')})"
+
+
+def _provenance_block(layout: RunLayout) -> str:
+    if not layout.provenance.is_file():
+        return ("<section id='provenance'><h2>Provenance</h2><p class='muted'>This folder "
+                "has no provenance.json (written by vaekit runs since it was added).</p>"
+                "</section>")
+    record = json.loads(layout.provenance.read_text(encoding="utf-8"))
+    invocations = record.get("invocations") or [{}]
+    versions = record.get("versions") or {}
+    host = record.get("host") or {}
+    gpus = host.get("gpus")
+    gpu_text = ", ".join(gpus) if gpus else ("none seen by the backend" if gpus == [] else
+                                             host.get("gpus_note", "not recorded"))
+    seconds = record.get("stage_seconds") or {}
+    times = "; ".join(f"{stage} {_duration(value)}" for stage, value in seconds.items())
+    if seconds:
+        times += f"; total {_duration(sum(seconds.values()))}"
+    dates = record.get("date", "?")
+    if len(invocations) > 1:
+        dates += (f"; continued {len(invocations) - 1} time(s), last on "
+                  f"{invocations[-1].get('date', '?')}")
+    differing = {json.dumps(inv.get("versions"), sort_keys=True) for inv in invocations}
+    rows = [
+        ("started (UTC)", dates),
+        ("backend", record.get("backend", "?")),
+        ("versions", ", ".join(f"{name} {version}" for name, version in versions.items())
+         + (" (the invocations differ: see provenance.json)" if len(differing) > 1 else "")),
+        ("git commit", _git_text(record.get("git"))),
+        ("host", f"{host.get('cpu', '?')}, {host.get('cpu_count', '?')} logical CPUs; "
+                 f"GPUs: {gpu_text}; {host.get('system', '')}"),
+        ("wall time", times or "not recorded yet"),
+        ("settings", "the resolved pipeline below (pipeline.yaml) and the steps it resolved "
+                     "to (schedule.json)"),
+    ]
+    cells = "".join(f"<tr><th>{_esc(name)}</th><td>{_esc(value)}</td></tr>"
+                    for name, value in rows)
+    return (f"<section id='provenance'><h2>Provenance</h2><table class=provenance>{cells}"
+            "</table><p class='muted'>From provenance.json in the run folder (every "
+            "invocation, with its command).</p></section>")
 
 
 def render_report(layout: RunLayout, pipeline: Pipeline) -> str:
@@ -115,6 +175,7 @@ def render_report(layout: RunLayout, pipeline: Pipeline) -> str:
             f"<h2 id='{name}'>{_esc(title)}</h2><figure><img alt='{_esc(title)}' "
             f"data-figure='{name}' src='data:image/png;base64,{encoded}'>"
             f"<figcaption>{_esc(CAPTIONS.get(name, ''))}</figcaption></figure>")
+    parts.append(_provenance_block(layout))
     pipeline_text = layout.pipeline.read_text(encoding="utf-8") if layout.pipeline.is_file() \
         else ""
     parts.append(f"<h2>Pipeline</h2><pre>{_esc(pipeline_text)}</pre>")
