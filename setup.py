@@ -42,6 +42,8 @@ setup(
     extras_require={
         "jax": ["jax>=0.4.30"],
         "parquet": ["pyarrow>=14"],
+        # vaekit.cluster: encode on a dask cluster (LocalCluster, Kubernetes, SLURM, ...).
+        "cluster": ["dask[distributed,dataframe]>=2024.8", "pyarrow>=14"],
         # `make docs`: the API reference from the numpydoc docstrings, the notebooks rendered.
         "docs": [
             "mkdocs>=1.6",
@@ -58,6 +60,7 @@ setup(
             "ipykernel>=6.29",
             "pyarrow>=14",
             "ruff>=0.6",
+            "dask[distributed,dataframe]>=2024.8",
         ],
     },
     entry_points={"console_scripts": ["vaekit=vaekit.cli:main"]},
