@@ -313,14 +313,44 @@ class ChiefBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().__init__(os.fspath(backup_dir), **kwargs)
         self.distribution = distribution or ONE_DEVICE
 
+    def on_train_begin(self, logs=None):
+        # Restoring needs built weights; Keras builds a model before this call only
+        # under a strategy or on JAX. vaekit's models know their input shape.
+        shape = getattr(self.model, "sample_shape", None)
+        if not self.model.built and shape is not None:
+            self.model(keras.ops.zeros((1, *shape)))
+        super().on_train_begin(logs)
+
     def _save_model(self):
         # The only method of the parent that writes backups (Keras 3.8 - 3.15).
         if self.distribution.is_chief:
-            super()._save_model()
+            with without_distribution():
+                super()._save_model()
 
     def on_train_end(self, logs=None):
         if self.distribution.is_chief:
             super().on_train_end(logs)
+
+
+@contextlib.contextmanager
+def without_distribution():
+    """The block where one process alone writes: no Keras distribution active.
+
+    Saving creates Keras variables (``save_weights`` builds a throw-away
+    optimizer to list its attributes); under a multi-process
+    ``DataParallel`` every new variable is a collective that waits for all
+    processes, so a write by the chief alone would hang. Reading the
+    replicated weights needs no other process. A no-op on TensorFlow.
+    """
+    if keras.backend.backend() != "jax":
+        yield
+        return
+    previous = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(previous)
 
 
 # ---------------------------------------------------------------------- engines
@@ -343,8 +373,13 @@ def _jax_multi_process(name: str, timeout: float) -> Distribution:
     addresses, num_processes, process_id, source = cluster_from_environment()
     if not jax.distributed.is_initialized():
         _wait_for_coordinator(addresses[0], process_id, timeout, source)
-        logger.info("multi_worker: process %d of %d, coordinator %s (from %s).",
-                    process_id, num_processes, addresses[0], source)
+        # A warning, so that it shows without logging set up: if a process does not
+        # join, JAX's client ends this process (DEADLINE_EXCEEDED, no Python error)
+        # and this line is what says which cluster it waited for.
+        logger.warning(
+            "multi_worker: process %d of %d joining the cluster at %s (from %s); each "
+            "process waits at most %g s for the others (%s).", process_id, num_processes,
+            addresses[0], source, timeout, TIMEOUT_VARIABLE)
         try:
             # keras.distribution.initialize() with a time-out: Keras passes none, and
             # JAX's default is 300 s.
