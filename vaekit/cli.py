@@ -3,16 +3,23 @@
 Thin by design: it parses the command line, picks the Keras backend, calls
 :mod:`vaekit.runner`, prints progress and a summary table, and maps errors to
 exit codes (0 done, 1 failed, 2 a mistake in the pipeline, the data or the
-command line, 130 interrupted). Nothing from Keras is imported at module level.
+command line, or a problem of the environment such as a full disk or a folder
+that cannot be written, 130 interrupted). ``--help``, ``--version`` and
+``validate`` import neither Keras nor a backend; the other commands set
+``KERAS_BACKEND`` (``--backend``) and quiet the backend's logs (unless
+``--debug``) before Keras is first imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import logging
 import os
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -20,7 +27,10 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 BACKENDS = ("tensorflow", "jax")
-_REEXEC_FLAG = "VAEKIT_CLI_BACKEND_SWITCHED"
+#: Data kinds whose loader needs TensorFlow (so ``validate`` does not count their rows).
+TENSORFLOW_DATA_KINDS = frozenset({"tfds"})
+#: Loggers of the backends, quieted to errors unless ``--debug``.
+BACKEND_LOGGERS = ("absl", "tensorflow", "jax", "h5py")
 
 DESCRIPTION = """\
 Turn unlabeled data into features with a variational autoencoder, fine-tune on a few
@@ -43,8 +53,9 @@ examples:
   vaekit run pipelines/digits.yaml --resume          # continue a killed run
   vaekit validate pipelines/tabular_csv.yaml          # check a file, print it resolved
 
-exit status: 0 done, 1 failed, 2 invalid pipeline/data/arguments, 130 interrupted.
-Add --debug to see the full traceback of any error."""
+exit status: 0 done, 1 failed, 2 invalid pipeline/data/arguments or a problem of the
+environment (disk full, folder not writable, file missing), 130 interrupted.
+Add --debug to see the full traceback of any error and the backend's own logs."""
 
 COMMANDS = {
     "run": "run every stage: pretrain, finetune, evaluate, generate",
@@ -71,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
             "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
             help="override a setting, e.g. --set finetune.epochs=3 (value read as YAML; "
                  "repeatable)")
+        command.add_argument("--debug", action="store_true",
+                             help="show full tracebacks, debug logs and the backend's logs")
         if name == "validate":
             continue
         command.add_argument(
@@ -84,8 +97,6 @@ def _parser() -> argparse.ArgumentParser:
                              help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
         command.add_argument("--quiet", "-q", action="store_true",
                              help="no progress output; only the summary table and errors")
-        command.add_argument("--debug", action="store_true",
-                             help="show full tracebacks and debug logs")
     from vaekit.streaming.commands import add_commands  # tfrecords, encode (no TensorFlow)
 
     add_commands(commands)
@@ -93,41 +104,88 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from vaekit._version import __version__
 
-    try:
-        return version("vaekit")
-    except PackageNotFoundError:  # running from a source tree
-        return "unknown"
+    return __version__
 
 
-def _switch_backend(name: str | None, argv: list[str]) -> None:
-    """Make Keras use ``name``; re-runs the command if Keras already runs another backend.
+def _choose_backend(name: str | None) -> None:
+    """Make Keras use backend ``name`` (None: ``$KERAS_BACKEND`` or Keras' default).
 
-    ``import vaekit.cli`` imports the vaekit package, which imports Keras, and
-    Keras picks its backend once, at import. So when the loaded backend is not
-    the one asked for, the process replaces itself with the same command under
-    ``KERAS_BACKEND=name``.
+    Keras reads ``KERAS_BACKEND`` once, when it is first imported, and nothing
+    on the command's path imports it before this runs. Called in a process
+    that already runs Keras on another backend (``main`` from Python), it
+    refuses rather than run on the wrong one.
+
+    Raises
+    ------
+    ValueError
+        If Keras is already loaded with another backend.
     """
     if name is None:
         return
+    if "keras" in sys.modules:
+        loaded = sys.modules["keras"].backend.backend()
+        if loaded != name:
+            raise ValueError(
+                f"--backend {name}: this Python process already runs Keras on the {loaded} "
+                f"backend, and Keras picks its backend once; run the vaekit command in a new "
+                f"process (or set KERAS_BACKEND={name} before importing Keras)"
+            )
+        return
     os.environ["KERAS_BACKEND"] = name
-    if "keras" not in sys.modules:
-        return
-    import keras
 
-    if keras.backend.backend() == name:
+
+def _quiet_backend_logs() -> None:
+    """Keep the backends' start-up and retracing logs from the user (not with --debug)."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # read by TensorFlow's C++ side at import
+    for name in BACKEND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _native_stderr_hidden():
+    """Hide what native code writes to file descriptor 2 (TensorFlow's and CUDA's start-up
+    lines, which ``TF_CPP_MIN_LOG_LEVEL`` does not stop); replay it if the block fails."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 to redirect: nothing to hide
+        yield
         return
-    if os.environ.get(_REEXEC_FLAG):
-        raise RuntimeError(f"could not switch Keras to the {name} backend")
-    os.environ[_REEXEC_FLAG] = "1"
-    os.execv(sys.executable, [sys.executable, "-m", "vaekit.cli", *argv])
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _import_backend(debug: bool, tensorflow: bool = False) -> None:
+    """Import Keras (and TensorFlow when ``tensorflow``) with their start-up logs hidden."""
+    import importlib.util
+
+    modules = ["keras"]
+    if tensorflow and importlib.util.find_spec("tensorflow") is not None:
+        modules.append("tensorflow")
+    with contextlib.nullcontext() if debug else _native_stderr_hidden():
+        for module in modules:
+            __import__(module)
 
 
 def _echo(quiet: bool):
+    """``echo(message)`` printing ``vaekit: message`` to stderr, above a progress bar."""
     if quiet:
         return lambda message: None
-    return lambda message: print(f"vaekit: {message}", file=sys.stderr, flush=True)
+    from tqdm import tqdm
+
+    return lambda message: tqdm.write(f"vaekit: {message}", file=sys.stderr)
 
 
 #: Column headings of the summary table (short, so the table fits a terminal).
@@ -166,11 +224,19 @@ def _summary_table(metrics: dict) -> str:
 
 
 def _schedule_comment(pipeline) -> str:
-    """What ``epochs``/``steps`` resolve to, as YAML comments (the data is loaded to count rows)."""
+    """What ``epochs``/``steps`` resolve to, as YAML comments.
+
+    The data is loaded (without Keras or a backend) to count its training rows;
+    for data kinds that only TensorFlow reads, the comment says so instead.
+    """
     from vaekit.data import DataError
     from vaekit.runner.inputs import prepare_data
     from vaekit.runner.schedules import resolved_schedules
 
+    if pipeline.data.kind in TENSORFLOW_DATA_KINDS:
+        return (f"# schedule: resolved when the data loads (data.kind {pipeline.data.kind!r} "
+                "is read through TensorFlow, which validate does not import; `vaekit run` "
+                "prints the schedule and writes it to schedule.json)\n")
     try:
         n_rows = prepare_data(pipeline).summary()["n_train"]
     except (DataError, OSError) as err:
@@ -180,25 +246,37 @@ def _schedule_comment(pipeline) -> str:
     return f"# schedule for {n_rows:,} training rows:\n" + "\n".join(lines) + "\n"
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from vaekit.file_formats import dump_yaml
+    from vaekit.runner.schema import load_pipeline
+
+    pipeline = load_pipeline(args.pipeline, args.overrides)
+    print(dump_yaml(pipeline.to_dict()), end="")
+    print(_schedule_comment(pipeline), end="")
+    return EXIT_OK
+
+
 def _command(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        return _validate(args)
+    _choose_backend(getattr(args, "backend", None))
     if getattr(args, "streaming_command", None):
+        _import_backend(args.debug, tensorflow=True)  # every streaming command reads tf.data
         return args.streaming_command(args)
+    _import_backend(args.debug)  # first: checking a pipeline imports the builders, and Keras
+    import keras
+
     from vaekit.runner import STAGES, Runner, load_pipeline
 
-    if args.command != "validate":
-        import keras
-
-        _echo(args.quiet)(f"Keras {keras.__version__}, {keras.backend.backend()} backend")
     pipeline = load_pipeline(args.pipeline, args.overrides)
-    if args.command == "validate":
-        from vaekit.file_formats import dump_yaml
+    if pipeline.data.kind in TENSORFLOW_DATA_KINDS:
+        _import_backend(args.debug, tensorflow=True)
 
-        print(dump_yaml(pipeline.to_dict()), end="")
-        print(_schedule_comment(pipeline), end="")
-        return EXIT_OK
     echo = _echo(args.quiet)
+    echo(f"Keras {keras.__version__}, {keras.backend.backend()} backend")
     output = Path(args.output) if args.output else Path("runs") / pipeline.name
-    verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
+    # One progress bar on a terminal; one line per stage in a log (see Runner).
+    verbose = 0 if args.quiet else (1 if sys.stderr.isatty() else 2)
     runner = Runner(pipeline, output, verbose=verbose, echo=echo)
     runner.open(fresh=args.command == "run" and not args.resume)
     runner.run(STAGES if args.command == "run" else (args.command,))
@@ -222,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status.
+        The exit status: 0 done, 1 failed, 2 a user mistake or a problem of the
+        environment (reported in one line; ``--debug`` adds the traceback), 130
+        interrupted.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
@@ -230,10 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not debug:
-        # TensorFlow's retracing notices are about its internals, not the user's run.
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        _quiet_backend_logs()
     try:
-        _switch_backend(getattr(args, "backend", None), argv)
         return _command(args)
     except KeyboardInterrupt:
         print("vaekit: interrupted; continue with --resume", file=sys.stderr)
@@ -242,20 +320,50 @@ def main(argv: list[str] | None = None) -> int:
         return _report_error(error, debug)
 
 
-def _report_error(error: Exception, debug: bool) -> int:
-    from vaekit.training import TrainingDivergedError
+_FULL = "free some space (or pick another --output), then continue with --resume"
+_DENIED = "pick a folder you may write to (--output), or change its permissions"
+#: What to do about an ``OSError`` of the environment, by ``errno``.
+ENVIRONMENT_ADVICE = {
+    getattr(errno, name): advice
+    for name, advice in [("ENOSPC", _FULL), ("EDQUOT", _FULL), ("EACCES", _DENIED),
+                         ("EPERM", _DENIED), ("ENOENT", "check the path"),
+                         ("EROFS", "the file system is read-only; pick another --output")]
+    if hasattr(errno, name)
+}
 
-    user_error = isinstance(error, (ValueError, TypeError, FileNotFoundError,
-                                    NotADirectoryError, ImportError))
-    if debug or not (user_error or isinstance(error, TrainingDivergedError)):
+
+def _describe_os_error(error: OSError) -> str:
+    """One line for an ``OSError``: the file, the reason and what to do."""
+    if error.strerror is None:  # raised with a message of its own, e.g. OSError("...")
+        return str(error) or type(error).__name__
+    where = f"{error.filename}: " if error.filename is not None else ""
+    advice = ENVIRONMENT_ADVICE.get(error.errno)
+    return f"{where}{error.strerror}" + (f"; {advice}" if advice else "")
+
+
+def _report_error(error: Exception, debug: bool) -> int:
+    """Print ``error`` and return the exit status.
+
+    A user mistake (``ValueError``, ``TypeError``, ``ImportError``) or a problem
+    of the environment (any ``OSError``: a missing file, a full disk, a folder
+    that cannot be written; ``MemoryError``) is one line and exit status 2; a
+    diverged training is one line and 1; anything else is a bug, shown with its
+    traceback, and 1. ``--debug`` shows the traceback of every error.
+    """
+    training = sys.modules.get("vaekit.training")  # loaded if training ran
+    diverged = training is not None and isinstance(error, training.TrainingDivergedError)
+    if isinstance(error, OSError):
+        message = _describe_os_error(error)
+    elif isinstance(error, MemoryError):
+        message = (f"out of memory ({str(error) or 'MemoryError'}); use a smaller "
+                   "model (model.latent_dim, model.hidden_units) or batch_size")
+    else:
+        message = str(error) or type(error).__name__
+    expected = isinstance(error, (ValueError, TypeError, ImportError, OSError, MemoryError))
+    if debug or not (expected or diverged):
         traceback.print_exception(error)
-    message = str(error) or type(error).__name__
     print(f"vaekit: error: {message}", file=sys.stderr)
-    if not debug and (user_error or isinstance(error, TrainingDivergedError)):
-        print("vaekit: (add --debug for the traceback)", file=sys.stderr)
-    if isinstance(error, TrainingDivergedError):
-        return EXIT_FAILED
-    return EXIT_USER_ERROR if user_error else EXIT_FAILED
+    return EXIT_USER_ERROR if expected else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import numpy as np
 
 from vaekit.file_formats import write_json, write_yaml
 from vaekit.files import remove_stale_temporaries
-from vaekit.runner.callbacks import require_tensorboard
+from vaekit.runner.callbacks import RunProgress, require_tensorboard
 from vaekit.runner.context import SavedModels, StageContext, experiments
 from vaekit.runner.figures import draw_figures
 from vaekit.runner.finetuning import finetune_classifiers
@@ -58,7 +58,9 @@ class Runner:
     output : str or path-like
         The run's folder.
     verbose : int, default=1
-        Keras progress output: 0 silent, 1 progress bars, 2 one line an epoch.
+        Progress of :meth:`run` (:class:`~vaekit.runner.callbacks.RunProgress`):
+        0 none, 1 one bar for the whole run (stage, step of steps, elapsed,
+        ETA), 2 one line per stage with its time (for logs).
     echo : callable, optional
         ``echo(message)`` for stage progress lines (the CLI prints them); by
         default they go to the module logger.
@@ -188,7 +190,8 @@ class Runner:
             Before :meth:`open`.
         """
         return StageContext(pipeline=self.pipeline, layout=self.layout, data=self.data,
-                            models=self._models, echo=self.echo, verbose=self.verbose)
+                            models=self._models, echo=self.echo,
+                            verbose=0)  # Keras prints nothing: RunProgress shows progress
 
     # ------------------------------------------------------------------ models
     def model(self, name: str):
@@ -238,9 +241,12 @@ class Runner:
         self._lock.acquire()
         try:
             try:
-                for index, stage in enumerate(chosen, 1):
-                    self.echo(f"== stage {index}/{len(chosen)}: {stage} ==")
-                    getattr(self, stage)()
+                with RunProgress.for_run(self.pipeline, len(self.data.x_train), chosen,
+                                         verbose=self.verbose, echo=self.echo) as progress:
+                    for index, stage in enumerate(chosen, 1):
+                        self.echo(f"== stage {index}/{len(chosen)}: {stage} ==")
+                        with progress.stage(stage):
+                            getattr(self, stage)()
             finally:
                 self.write_timings()
         except OSError as err:  # a full disk: one line saying how to continue
