@@ -23,7 +23,12 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from vaekit._validation import check_shape
+from vaekit._validation import (
+    as_rectangular,
+    check_shape,
+    float32_range_problem,
+    unscaled_integers_problem,
+)
 from vaekit.builders import ARCHITECTURES, Architecture
 from vaekit.distribution import DISTRIBUTIONS
 from vaekit.models._fixed_batches import predict_batches
@@ -121,6 +126,7 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         x : numpy.ndarray
             ``X`` as float32, rows reshaped to the model's sample shape.
         """
+        _check_numeric(X)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         return X, self._model_input(X, fitted=not reset)
 
@@ -134,8 +140,13 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         """``X`` as float32 samples, in the fitted model's shape or the parameters'.
 
         Once fitted, the model's own sample shape is used, so ``set_params``
-        after ``fit`` cannot change how ``transform`` reads the rows.
+        after ``fit`` cannot change how ``transform`` reads the rows. Finite
+        float64 values beyond float32's range are refused here, before the cast
+        would turn them into inf.
         """
+        problem = float32_range_problem(X)
+        if problem:
+            raise ValueError(f"X {problem}; the model computes in float32: rescale X.")
         x = X.astype(np.float32, copy=False)
         shape = self.vae_.sample_shape if fitted else self._sample_shape(X.shape[1])
         return x if len(shape) == 1 else x.reshape((len(x), *shape))
@@ -160,10 +171,25 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         return shape
 
     def _resolve_reconstruction(self, x: np.ndarray) -> str:
-        """``"auto"`` means ``"bce"`` when all of ``x`` lies in [0, 1], else ``"mse"``."""
+        """``"auto"`` means ``"bce"`` when all of ``x`` lies in [0, 1], else ``"mse"``.
+
+        Unscaled whole numbers (raw 0-255 pixels, counts above 16) are refused
+        with ``"auto"``: the L2 loss it would pick diverges on them in the
+        first epoch. An explicit ``reconstruction="mse"`` keeps them.
+        """
         if self.reconstruction != "auto":
             return self.reconstruction
-        return "bce" if float(x.min()) >= 0.0 and float(x.max()) <= 1.0 else "mse"
+        if float(x.min()) >= 0.0 and float(x.max()) <= 1.0:
+            return "bce"
+        problem = unscaled_integers_problem(x)
+        if problem:
+            raise ValueError(
+                f"X {problem}: scale to [0, 1] first (e.g. X / 255 for pixels), which "
+                "reconstruction='auto' models with the Bernoulli loss. Unscaled, it would "
+                "pick the L2 loss, which diverges on such values; set "
+                "reconstruction='mse' to train on them anyway."
+            )
+        return "mse"
 
     # ------------------------------------------------------------------ model options
     def _architecture_options(self) -> dict:
@@ -244,6 +270,22 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
                 setattr(self, name, getattr(self.__dict__[owner], attribute))
 
 
+def _check_numeric(X) -> None:
+    """Refuse strings in ``X`` with a message naming ``X`` (NumPy's names only the value)."""
+    if not hasattr(X, "__array__") and not isinstance(X, (list, tuple)):
+        return  # sparse matrices and the like: scikit-learn's checks word their errors
+    values = as_rectangular("X", X)
+    if values.dtype.kind in "USO":
+        try:
+            values.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            # The same exception type as NumPy's (scikit-learn's checks expect it).
+            raise type(err)(
+                f"X must be numeric ({err}). Encode text or categories as numbers first "
+                "(e.g. sklearn.preprocessing.OneHotEncoder)."
+            ) from None
+
+
 def _comparable(value):
     """Parameters as plain, comparable values (tuples for sequences)."""
     if isinstance(value, dict):
@@ -251,4 +293,3 @@ def _comparable(value):
     if isinstance(value, (list, tuple, np.ndarray)):
         return tuple(np.asarray(value).ravel().tolist())
     return value
-

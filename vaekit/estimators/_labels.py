@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from vaekit.semi_supervised.labels import UNLABELED
 
@@ -35,6 +35,26 @@ def unlabeled_mask(y: np.ndarray) -> np.ndarray:
     return np.zeros(len(y), dtype=bool)
 
 
+def check_raw_labels(y) -> None:
+    """Refuse ``y`` as given to ``fit`` when NumPy would hide its problem.
+
+    Run before scikit-learn's checks: those report NaN as ``"Input y contains
+    NaN"`` and turn a list mixing numbers and strings into strings without a
+    word (``[0, "cat"]`` -> ``["0", "cat"]``).
+
+    Parameters
+    ----------
+    y : array-like
+        Labels as the user gave them (list, NumPy array, pandas Series).
+    """
+    if isinstance(y, (list, tuple)):
+        check_label_values(np.asarray(list(y) + [None], dtype=object)[:-1])
+        return
+    values = np.asarray(y)
+    if values.ndim == 1:
+        check_label_values(values)
+
+
 def check_label_values(y: np.ndarray) -> None:
     """Refuse ``None``/NaN labels and labels mixing numbers with strings, naming ``y``.
 
@@ -43,14 +63,19 @@ def check_label_values(y: np.ndarray) -> None:
     y : numpy.ndarray
         1-D labels.
     """
-    if y.dtype.kind != "O":
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        missing = np.flatnonzero(np.isnan(y))
+    elif y.dtype.kind == "O":
+        missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and v != v)]
+    else:
         return
-    missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and v != v)]
-    if missing:
+    if len(missing):
         raise ValueError(
             f"y holds {len(missing)} missing labels (None or NaN, the first at index "
             f"{missing[0]}): use -1 for unlabeled rows."
         )
+    if y.dtype.kind != "O":
+        return
     labels = [v for v in y if not (v == UNLABELED or v == str(UNLABELED))]
     strings = [v for v in labels if isinstance(v, str)]
     if strings and len(strings) < len(labels):
@@ -87,6 +112,13 @@ def encode_labels(y: np.ndarray, estimator_name: str) -> tuple[np.ndarray, np.nd
             "learn features from unlabeled data alone use VAETransformer."
         )
     labelled = y[~unlabeled]
+    kind = type_of_target(labelled)
+    if kind == "continuous":
+        raise ValueError(
+            f"y holds continuous values (e.g. {labelled[0]!r}), but {estimator_name} "
+            "needs class labels (integers or strings, -1 for unlabeled rows); for a "
+            "numeric target use a regressor."
+        )
     check_classification_targets(labelled)
     classes, codes = np.unique(labelled, return_inverse=True)
     if len(classes) < 2:

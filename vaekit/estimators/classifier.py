@@ -19,7 +19,7 @@ from vaekit.estimators._classifier_stages import (
     pretrain_config,
 )
 from vaekit.models._fixed_batches import predict_batches
-from vaekit.estimators._labels import encode_labels, unlabeled_mask
+from vaekit.estimators._labels import check_raw_labels, encode_labels, unlabeled_mask
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.semi_supervised import pretrain_then_finetune
 
@@ -225,6 +225,7 @@ default=None
             The fitted classifier.
         """
         warm = self._check_warm_start()
+        check_raw_labels(y)
         X, y = validate_data(self, X, y, reset=not warm, dtype=[np.float64, np.float32])
         x = self._model_input(X, fitted=warm)
         classes, y_encoded = encode_labels(y, type(self).__name__)

@@ -57,12 +57,15 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
             f"sample_weight must hold one weight per row of x ({n_rows}), got shape "
             f"{weights.shape}."
         )
+    weights = weights.astype("float64")
+    if np.isnan(weights).any():
+        raise ValueError(
+            f"sample_weight must be finite and >= 0, got {int(np.isnan(weights).sum())} NaN "
+            f"(the first at index {int(np.flatnonzero(np.isnan(weights))[0])}).")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError(
             "sample_weight must be finite and >= 0, got values in "
-            f"[{float(np.nanmin(weights)):.4g}, {float(np.nanmax(weights)):.4g}]"
-            f"{' with NaN' if np.isnan(weights).any() else ''}."
-        )
+            f"[{weights.min():.4g}, {weights.max():.4g}].")
     return weights.astype("float32")
 
 
