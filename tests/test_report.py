@@ -55,7 +55,21 @@ def run_folder(tmp_path_factory):
                 "label_spreading": {"mean": 0.91, "std": 0.0, "n": 2}}},
         ],
     })
+    write_json(layout.provenance, PROVENANCE)
     return layout, pipeline
+
+
+PROVENANCE = {
+    "date": "2026-11-30T12:00:00+00:00", "backend": "tensorflow",
+    "settings": {"resolved_pipeline": "pipeline.yaml", "schedule": "schedule.json"},
+    "versions": {"python": "3.11.7", "vaekit": "0.1.0", "keras": "3.15.1", "numpy": "2.4.6",
+                 "scikit-learn": "1.9.1", "tensorflow": "2.21.0"},
+    "host": {"hostname": "vm", "system": "Linux-6.18", "machine": "x86_64", "cpu": "AMD EPYC",
+             "cpu_count": 2, "gpus": ["NVIDIA H200"]},
+    "git": {"commit": "a70dd25e", "dirty": True, "work_tree": "/work/main"},
+    "stage_seconds": {"data": 1.3, "pretrain": 65.0, "finetune": 3725.0},
+    "invocations": [{"date": "2026-11-30T12:00:00+00:00"}, {"date": "2026-11-30T14:00:00+00:00"}],
+}
 
 
 def test_report_embeds_every_figure_and_links_nothing_outside(run_folder):
@@ -76,6 +90,65 @@ def test_report_has_the_results_table_and_the_resolved_pipeline(run_folder):
     assert "12 of 16 latent units active" in page
     assert "labels_per_class: [2, 5]" in page
     assert "&lt;bundled&gt; load_digits()" in page and "<bundled>" not in page  # escaped
+
+
+def test_report_states_the_spread_over_seeds_as_a_sample_standard_deviation(run_folder):
+    page = render_report(*run_folder)
+    assert "mean &plusmn; sample standard deviation (n&minus;1 in the denominator) over " \
+           "the seeds, whose number is in the <em>seeds</em> column" in page
+
+
+def test_report_shows_where_the_results_came_from(run_folder):
+    page = render_report(*run_folder)
+    block = re.search(r"<section id='provenance'>.*?</section>", page, re.S).group(0)
+    for text in ("<th>started (UTC)</th><td>2026-11-30T12:00:00+00:00; continued 1 time(s), "
+                 "last on 2026-11-30T14:00:00+00:00</td>",
+                 "<th>backend</th><td>tensorflow</td>",
+                 "python 3.11.7, vaekit 0.1.0, keras 3.15.1, numpy 2.4.6, scikit-learn 1.9.1, "
+                 "tensorflow 2.21.0",
+                 "a70dd25e with uncommitted changes (work tree /work/main)",
+                 "AMD EPYC, 2 logical CPUs; GPUs: NVIDIA H200",
+                 "data 1.3 s; pretrain 1 min 05 s; finetune 1 h 02 min; total 1 h 03 min",
+                 "pipeline.yaml", "schedule.json"):
+        assert text in block, text
+    assert page.index("id='provenance'") < page.index("<h2>Pipeline</h2>")
+
+
+def test_a_folder_without_provenance_says_so(run_folder, tmp_path):
+    page = render_report(RunLayout(tmp_path), run_folder[1])
+    assert "has no provenance.json" in page
+
+
+def test_learning_curves_name_what_fine_tuning_measured_and_plot_the_validation_split(
+        tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import vaekit.plotting
+    from vaekit.runner.figures import FIGURES
+    from vaekit.runner.schema import LabelCount
+
+    layout = RunLayout(tmp_path)
+    write_json(layout.history("vae"), {"loss": [3.0, 2.0]})
+    count = LabelCount(per_class=2)
+    write_json(layout.result("finetune", count, 0), {"history": {
+        "loss": [1.0, 0.5], "accuracy": [0.6, 0.8], "confident_fraction": [0.2, 0.4],
+        "val_loss": [1.1, 0.9], "val_accuracy": [0.5, 0.7]}})
+    drawn = {}
+
+    def capture(histories, **kwargs):
+        drawn.update(histories=histories, **kwargs)
+        return "figure"
+
+    monkeypatch.setattr(vaekit.plotting, "learning_curves", capture)
+    run = SimpleNamespace(layout=layout, experiments=lambda: [(count, 0)])
+    assert FIGURES["learning_curves"](SimpleNamespace(run=run)) == "figure"
+    assert drawn["xlabel"] == "round"
+    assert drawn["histories"]["fine-tuning, 2 per class, seed 0"] == {
+        "training loss": [1.0, 0.5], "training accuracy (augmented batches)": [0.6, 0.8],
+        "confident fraction of pseudo-labels": [0.2, 0.4],
+        "validation loss (held-out labels)": [1.1, 0.9],
+        "validation accuracy (held-out labels)": [0.5, 0.7]}
+    assert drawn["histories"]["VAE pretraining"] == {"loss": [3.0, 2.0]}
 
 
 def test_report_leaves_out_figures_that_were_not_drawn(run_folder, tmp_path):
@@ -103,7 +176,11 @@ def test_report_renders_every_figure_in_headless_chromium(run_folder, tmp_path):
              "const shown = [...document.images].filter(i => i.complete && i.naturalWidth > 0"
              " && i.getBoundingClientRect().width > 0);"
              "document.body.setAttribute('data-rendered', shown.map(i => i.dataset.figure)"
-             ".join(','));});</script>")
+             ".join(','));"
+             "const block = document.getElementById('provenance');"
+             "document.body.setAttribute('data-provenance', block && "
+             "block.getBoundingClientRect().height > 40 && "
+             "block.querySelectorAll('tr').length >= 7 ? 'shown' : 'missing');});</script>")
     checked = tmp_path / "report_checked.html"
     checked.write_text(page.replace("</body>", probe + "</body>"))
     with tempfile.TemporaryDirectory() as profile:
@@ -117,3 +194,4 @@ def test_report_renders_every_figure_in_headless_chromium(run_folder, tmp_path):
     rendered = re.search(r'data-rendered="([^"]*)"', result.stdout)
     assert rendered is not None, result.stdout[:2000]
     assert rendered.group(1).split(",") == FIGURES
+    assert 'data-provenance="shown"' in result.stdout
