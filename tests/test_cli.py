@@ -289,6 +289,10 @@ def test_native_stderr_is_hidden_and_replayed_when_the_block_fails(capfd):
         os.write(2, b"F0000 fatal: what went wrong\n")
         raise RuntimeError("import failed")
     assert "F0000 fatal: what went wrong" in capfd.readouterr().err
+    with pytest.raises(ValueError), cli._native_stderr_hidden():  # a user mistake: no noise
+        os.write(2, b"I0000 cudart_stub.cc:31] noise\n")
+        raise ValueError("model.latent_dim: expected a positive integer")
+    assert capfd.readouterr().err == ""
 
 
 # ------------------------------------------------------------------ environment errors

@@ -146,7 +146,8 @@ def _quiet_backend_logs() -> None:
 @contextlib.contextmanager
 def _native_stderr_hidden():
     """Hide what native code writes to file descriptor 2 (TensorFlow's and CUDA's start-up
-    lines, which ``TF_CPP_MIN_LOG_LEVEL`` does not stop); replay it if the block fails."""
+    lines, which ``TF_CPP_MIN_LOG_LEVEL`` does not stop); replay it if the block fails
+    other than by a user mistake (``ValueError``/``TypeError``, reported in one line)."""
     sys.stderr.flush()
     try:
         saved = os.dup(2)
@@ -157,6 +158,8 @@ def _native_stderr_hidden():
         os.dup2(sink.fileno(), 2)
         try:
             yield
+        except (ValueError, TypeError):
+            raise
         except BaseException:
             os.dup2(saved, 2)
             sink.seek(0)
@@ -250,7 +253,9 @@ def _validate(args: argparse.Namespace) -> int:
     from vaekit.file_formats import dump_yaml
     from vaekit.runner.schema import load_pipeline
 
-    pipeline = load_pipeline(args.pipeline, args.overrides)
+    # Hidden in case checking the model options imports a backend (the builders).
+    with contextlib.nullcontext() if args.debug else _native_stderr_hidden():
+        pipeline = load_pipeline(args.pipeline, args.overrides)
     print(dump_yaml(pipeline.to_dict()), end="")
     print(_schedule_comment(pipeline), end="")
     return EXIT_OK
