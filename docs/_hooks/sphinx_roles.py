@@ -11,7 +11,8 @@ Markdown cross-references in docs/ stay strict.
 How a target is found, in order of the two candidates autorefs tries:
 
 * ``vaekit.Name`` (a top-level name, loaded lazily by ``vaekit/__init__.py``): the
-  subpackage that ``vaekit._PUBLIC`` says defines it, where the API pages render it;
+  subpackage that ``vaekit._PUBLIC`` says defines it, where the API pages render it,
+  then its module of the same name (``finetune``);
 * a dotted name: as written;
 * a bare name: in the class the docstring belongs to, then in its module's package,
   then in its module.
@@ -64,7 +65,10 @@ class SphinxRoles(Extension):
     def _candidates(self, target: str, obj) -> list[str]:
         parts = target.split(".")
         if parts[0] == "vaekit" and len(parts) >= 2 and parts[1] in self.public:
-            return [f"{self.public[parts[1]]}.{'.'.join(parts[1:])}", target]
+            rest = ".".join(parts[1:])
+            # Second candidate: a function rendered from its module because it shares the
+            # module's name (vaekit.semi_supervised.finetune.finetune).
+            return [f"{self.public[parts[1]]}.{rest}", f"{self.public[parts[1]]}.{parts[1]}.{rest}"]
         if len(parts) > 1:
             return [target]
         module = obj.module
@@ -72,9 +76,11 @@ class SphinxRoles(Extension):
         candidates = []
         if scope is not None and scope.is_class:
             candidates.append(f"{scope.path}.{target}")
-        package = module.path.rsplit(".", 1)[0] if not module.is_package else module.path
-        candidates += [f"{package}.{target}", f"{module.path}.{target}"]
-        return candidates
+        in_package = module.is_package or module.is_subpackage  # an __init__.py
+        package = module.path if in_package else module.path.rsplit(".", 1)[0]
+        candidates += [f"{package}.{target}", f"{module.path}.{target}",
+                       f"{package}.{target}.{target}"]
+        return list(dict.fromkeys(candidates))  # autorefs tries the first two
 
     def _link(self, match: re.Match, obj) -> str:
         target = (match["explicit"] or match["target"]).strip()
