@@ -42,6 +42,7 @@ setup(
     extras_require={
         "jax": ["jax>=0.4.30"],
         "parquet": ["pyarrow>=14"],
+        "notebooks": ["jupyterlab>=4"],
         # vaekit.cluster: encode on a dask cluster (LocalCluster, Kubernetes, SLURM, ...).
         "cluster": ["dask[distributed,dataframe]>=2024.8", "pyarrow>=14"],
         # `make docs`: the API reference from the numpydoc docstrings, the notebooks rendered.
@@ -54,6 +55,7 @@ setup(
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",
+            "hypothesis>=6.100",
             "mlxtend>=0.23",
             "nbclient>=0.10",
             "nbformat>=5.10",
