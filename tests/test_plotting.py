@@ -138,6 +138,19 @@ def test_accuracy_vs_labels_plots_mean_and_std_over_seeds():
     assert legend == ["vaekit", "logistic_regression"]
 
 
+def test_error_bars_are_the_sample_standard_deviation_over_seeds():
+    results = {"vaekit": {10: [0.80, 0.90, 0.85], 100: [0.95]}}
+    ax = plotting.accuracy_vs_labels(results).axes[0]
+    bars = ax.containers[0].lines[2][0].get_segments()  # one vertical segment per count
+    half_heights = [abs(segment[1][1] - segment[0][1]) / 2 for segment in bars]
+    np.testing.assert_allclose(half_heights, [100 * np.std([0.80, 0.90, 0.85], ddof=1), 0.0])
+
+
+def test_learning_curves_take_the_unit_of_their_x_axis():
+    figure = plotting.learning_curves({"fine-tuning": {"loss": [2.0, 1.0]}}, xlabel="round")
+    assert figure.axes[0].get_xlabel() == "round"
+
+
 @pytest.mark.parametrize("function, argument", [
     (plotting.latent_space, {}), (plotting.learning_curves, {}),
     (plotting.accuracy_vs_labels, {}), (plotting.interpolations, []),

@@ -290,6 +290,40 @@ def test_a_truncated_epoch_checkpoint_names_the_file_and_what_to_do(tmp_path):
         checkpoint.restore(vae)
 
 
+def test_means_over_seeds_come_with_the_sample_standard_deviation_and_their_number():
+    from vaekit.runner.scoring import _summary
+
+    rows = [{"label_count": "2_per_class", "labels_per_class": 2, "n_labels": 20, "seed": s,
+             "accuracy": a, "baselines": {"logistic_regression": b}}
+            for s, a, b in [(0, 0.80, 0.6), (1, 0.90, 0.7), (2, 0.85, 0.8)]]
+    rows.append({"label_count": "5_per_class", "labels_per_class": 5, "n_labels": 50,
+                 "seed": 0, "accuracy": 0.9})
+    three, one = _summary(rows)
+    assert three["methods"]["accuracy"] == {
+        "mean": pytest.approx(0.85), "std": pytest.approx(np.std([0.8, 0.9, 0.85], ddof=1)),
+        "n": 3}
+    assert three["methods"]["logistic_regression"]["std"] == pytest.approx(0.1)
+    assert one["methods"]["accuracy"] == {"mean": 0.9, "std": None, "n": 1}  # no spread
+
+
+def test_pretraining_in_several_rounds_writes_one_tensorboard_event_file_per_model(tmp_path):
+    raw = digits_pipeline(pretrain={"epochs": 20, "batch_size": 256},
+                          outputs={**QUIET_OUTPUTS, "tensorboard": True})
+    runner = Runner(parse_pipeline(raw), tmp_path, verbose=0)
+    runner.open(fresh=True)
+    assert json.loads((tmp_path / "schedule.json").read_text())["pretrain"]["rounds"] == 2
+    runner.run(["pretrain"])
+    events = sorted(p.relative_to(tmp_path / "tensorboard").parent.as_posix()
+                    for p in (tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events == ["pretrain_vae/train"]
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    log = EventAccumulator(str(tmp_path / "tensorboard" / "pretrain_vae" / "train"))
+    log.Reload()
+    assert [event.step for event in log.Tensors("epoch_loss")] == [0, 1]  # both rounds
+    assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
+
+
 def test_schedules_are_described_in_words_that_agree_with_their_numbers():
     from vaekit.config import PretrainConfig
 
