@@ -219,7 +219,7 @@ def test_top_level_must_be_a_mapping_of_known_sections():
     assert problems_of([1, 2])[0].startswith("expected a mapping with the sections name,")
     assert problems_of({**DIGITS, "finetuning": {}}) == [
         'finetuning: unknown key; did you mean "finetune"? known keys: name, seed, data, '
-        "model, pretrain, finetune, evaluate, outputs"]
+        "model, pretrain, finetune, training, evaluate, outputs"]
 
 
 def test_overrides_are_parsed_as_yaml_and_create_sections():

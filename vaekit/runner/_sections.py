@@ -274,6 +274,26 @@ def parse_simple(section: dict, path: str, cls: type, problems: Problems):
     return cls(**kwargs)
 
 
+def check_distribution(training, problems: Problems) -> None:
+    """``training.distribution``: a name of :data:`vaekit.distribution.DISTRIBUTIONS`.
+
+    ``multi_worker`` is refused here: every process of a multi-machine job would
+    write the run folder; train across machines with the Python API (see the
+    README's "Scaling out").
+    """
+    from vaekit.distribution import DISTRIBUTIONS
+
+    name = training.distribution
+    if name is not None and name not in DISTRIBUTIONS:
+        problems.expected("training.distribution",
+                          "one of " + ", ".join(DISTRIBUTIONS) + " or null", name)
+    elif name == "multi_worker":
+        problems.add("training.distribution",
+                     "multi_worker runs from Python (vaekit.pretrain_vae(..., "
+                     "distribution='multi_worker')), not from a pipeline file yet; use "
+                     "mirrored, data_parallel or none here")
+
+
 def check_choices(evaluate: EvaluateSpec, outputs: OutputsSpec, problems: Problems) -> None:
     """Names and ranges in ``evaluate:`` and ``outputs:`` that types alone do not check."""
     for index, name in enumerate(evaluate.baselines):

@@ -54,7 +54,8 @@ def finetune_classifiers(ctx: StageContext) -> list:
                                        schedule.rounds, log_name)
         classifier, history = vaekit.finetune(
             ctx.models.get("vae"), data.x_train, y, config, recipe=recipe, seed=seed,
-            verbose=ctx.verbose, callbacks=callbacks)
+            verbose=ctx.verbose, callbacks=callbacks,
+            distribution=ctx.pipeline.training.distribution)
         publish_tensorboard(layout, log_name)
         save_keras_model(classifier, layout.classifier(count, seed))
         write_json(result, {

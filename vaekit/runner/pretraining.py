@@ -22,10 +22,13 @@ __all__ = ["pretrain_models"]
 def _trainer(ctx: StageContext, name: str, schedule):
     """A freshly built model ``name`` and ``train_round(round) -> logs`` for it."""
     import vaekit
+    from vaekit.distribution import get_distribution
     from vaekit.semi_supervised.pretrain import repeat_for_rounds
     from vaekit.training.seeding import seed_everything
 
     config, seed, x = ctx.pipeline.pretrain, ctx.pipeline.seed, ctx.data.x_train
+    plan = get_distribution(ctx.pipeline.training.distribution)
+    plan.check_batch_size(config.batch_size, "pretrain.batch_size")
     # No TensorBoard callback: it would open an event file per round (per fit call);
     # _pretrain_one writes the whole history as one event file instead.
     callbacks = training_callbacks(ctx.layout, False, f"pretrain {name}", schedule.rounds,
@@ -34,17 +37,20 @@ def _trainer(ctx: StageContext, name: str, schedule):
         # initial_epoch == rounds builds the model through the one pretraining code
         # path without training it; the rounds below train it.
         source = x if ctx.data.train_stream is None else ctx.data.train_stream
-        model, _ = vaekit.pretrain_vae(source, config, seed=seed, initial_epoch=schedule.rounds)
+        model, _ = vaekit.pretrain_vae(source, config, seed=seed, initial_epoch=schedule.rounds,
+                                       distribution=plan)
     else:
         seed_everything(seed)
-        model = vaekit.build_autoencoder(
-            x.shape[1:], config.latent_dim, config.builders(), config.reconstruction,
-            learning_rate=config.learning_rate, **config.resolved_architecture_options())
+        with plan.scope():
+            model = vaekit.build_autoencoder(
+                x.shape[1:], config.latent_dim, config.builders(), config.reconstruction,
+                learning_rate=config.learning_rate, **config.resolved_architecture_options())
     if ctx.data.train_stream is not None:
         from vaekit.runner.streamed_inputs import streamed_rounds
 
-        return model, streamed_rounds(ctx, model, schedule, callbacks)
-    rows = repeat_for_rounds(x, schedule.passes_per_round)  # as pretrain_vae does
+        return model, _in_scope(plan, streamed_rounds(ctx, model, schedule, callbacks))
+    # As pretrain_vae does (on JAX, cut to a multiple of the devices).
+    rows = repeat_for_rounds(plan.local_rows(x), schedule.passes_per_round)
 
     def train_round(round_index):
         # Shuffled here, from the generator fit_resumable seeds for this round:
@@ -53,7 +59,15 @@ def _trainer(ctx: StageContext, name: str, schedule):
         return model.fit(rows[order], epochs=round_index + 1, initial_epoch=round_index,
                          shuffle=False, batch_size=min(config.batch_size, len(x)),
                          verbose=ctx.verbose, callbacks=callbacks).history
-    return model, train_round
+    return model, _in_scope(plan, train_round)
+
+
+def _in_scope(plan, train_round):
+    """``train_round`` run inside the distribution's scope (JAX's DataParallel needs it)."""
+    def run(round_index):
+        with plan.scope():
+            return train_round(round_index)
+    return run
 
 
 def _pretrain_one(ctx: StageContext, name: str) -> None:

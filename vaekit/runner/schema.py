@@ -21,6 +21,8 @@ A pipeline file is YAML with these sections (only ``data`` is required)::
       # labels_per_class: [10, 60]     # ... or this many of every class
       seeds: [0, 1, 2]
       epochs: 20                 # and any other FinetuneConfig field
+    training:
+      distribution: none         # none | mirrored | data_parallel: every device of this machine
     evaluate:
       baselines: [logistic_regression, pca_logistic, label_spreading, self_training]
       probe: logistic            # logistic | knn | null: a classifier on the frozen latent means
@@ -47,6 +49,7 @@ from vaekit.runner._checks import PipelineError, Problems, show
 from vaekit.runner._yaml import load_yaml
 from vaekit.runner.spec import (
     PLOTS, SECTIONS, DataSpec, EvaluateSpec, FinetuneSpec, LabelCount, OutputsSpec, Pipeline,
+    TrainingSpec,
 )
 
 __all__ = [
@@ -218,9 +221,12 @@ def parse_pipeline(
     outputs = _sections.parse_simple(_sections.section(raw, "outputs", problems),
                                     "outputs", OutputsSpec, problems)
     _sections.check_choices(evaluate, outputs, problems)
+    training = _sections.parse_simple(_sections.section(raw, "training", problems),
+                                     "training", TrainingSpec, problems)
+    _sections.check_distribution(training, problems)
     problems.raise_if_any(source)
     return Pipeline(
         name=name, seed=seed, data=data, pretrain=pretrain, autoencoder=autoencoder,
-        finetune=finetune, evaluate=evaluate, outputs=outputs,
+        finetune=finetune, evaluate=evaluate, outputs=outputs, training=training,
         source=Path(source) if source != "<pipeline>" else None,
     )

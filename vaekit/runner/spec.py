@@ -20,9 +20,11 @@ from vaekit.runner.baselines import BASELINE_NAMES
 __all__ = [
     "MODEL_FIELDS", "PATH_OPTIONS", "PLOTS", "PROBES", "SCALES", "SECTIONS",
     "DataSpec", "EvaluateSpec", "FinetuneSpec", "LabelCount", "OutputsSpec", "Pipeline",
+    "TrainingSpec",
 ]
 
-SECTIONS = ("name", "seed", "data", "model", "pretrain", "finetune", "evaluate", "outputs")
+SECTIONS = ("name", "seed", "data", "model", "pretrain", "finetune", "training", "evaluate",
+            "outputs")
 #: PretrainConfig fields written under ``model:``; every other field goes under ``pretrain:``.
 MODEL_FIELDS = ("architecture", "latent_dim", "reconstruction", "beta", "free_bits")
 #: Loader options that name files or folders: resolved against the pipeline file, must exist.
@@ -170,6 +172,22 @@ class OutputsSpec:
 
 
 @dataclass
+class TrainingSpec:
+    """Where both training stages run.
+
+    Attributes
+    ----------
+    distribution : str or None
+        ``none`` or null (one device), ``mirrored`` or ``data_parallel`` (every
+        device of this machine: TensorFlow's ``MirroredStrategy``, Keras'
+        ``DataParallel`` on JAX); see :mod:`vaekit.distribution`. Batch sizes
+        are global and must divide evenly across the devices.
+    """
+
+    distribution: str | None = None
+
+
+@dataclass
 class Pipeline:
     """A parsed and validated pipeline file.
 
@@ -191,6 +209,8 @@ class Pipeline:
         Baselines and probes.
     outputs : OutputsSpec
         Figures, report, logs.
+    training : TrainingSpec
+        Devices the training stages run on.
     source : pathlib.Path or None
         The file it was read from.
     """
@@ -203,6 +223,7 @@ class Pipeline:
     finetune: FinetuneSpec | None = None
     evaluate: EvaluateSpec = field(default_factory=EvaluateSpec)
     outputs: OutputsSpec = field(default_factory=OutputsSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
     source: Path | None = None
 
     def to_dict(self) -> dict:
@@ -235,6 +256,7 @@ class Pipeline:
             "model": model,
             "pretrain": pretrain,
             "finetune": finetune,
+            "training": dataclasses.asdict(self.training),
             "evaluate": dataclasses.asdict(self.evaluate),
             "outputs": dataclasses.asdict(self.outputs),
         }
