@@ -52,6 +52,12 @@ class StreamInfo:
     failure : str or None
         The message of a bad record that a Python-side reader found (it
         reaches the training loop through TensorFlow, which rewraps it).
+    batches : callable or None
+        ``batches(batch_size, shuffle_buffer, seed)``: endless shuffled
+        training batches built the source's fastest way (TFRecords shuffle
+        and batch the raw records, then decode a whole batch at once); used by
+        :func:`vaekit.streaming.rows.training_batches` when the dataset is
+        passed unchanged.
     """
 
     description: str
@@ -60,6 +66,7 @@ class StreamInfo:
     locate: Callable | None = None
     skipped: int = 0
     failure: str | None = None
+    batches: Callable | None = None
 
     def record_skip(self, where: str, reason: str) -> None:
         """Count one skipped record and log where it was."""

@@ -198,11 +198,16 @@ def training_batches(stream: RowStream, batch_size: int, seed: int,
     """
     import tensorflow as tf
 
+    from vaekit.streaming.bad_records import stream_info
+
     dataset = stream.dataset
     buffer = shuffle_buffer_rows(stream.sample_shape, shuffle_buffer)
+    batch = min(int(batch_size), stream.n_rows)
+    info = stream_info(stream.source)
+    if info is not None and info.batches is not None and dataset is stream.source:
+        return info.batches(batch, buffer, seed)
     if buffer > 1:
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    batch = min(int(batch_size), stream.n_rows)
     return dataset.batch(batch, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE)
 
 
