@@ -33,6 +33,7 @@ share of the rows (``rows[process_id::num_processes]``); only the chief
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -355,10 +356,18 @@ def without_distribution():
 
 # ---------------------------------------------------------------------- engines
 def _tf_mirrored(name: str) -> Distribution:
+    strategy = _mirrored_strategy()
+    return Distribution(name, num_replicas=strategy.num_replicas_in_sync, engine=strategy)
+
+
+@functools.cache
+def _mirrored_strategy():
+    """One MirroredStrategy per process: two would number their collectives alike, and
+    a model of one would meet the other's all-reduce ("Shape mismatch in the collective
+    instance")."""
     import tensorflow as tf
 
-    strategy = tf.distribute.MirroredStrategy()
-    return Distribution(name, num_replicas=strategy.num_replicas_in_sync, engine=strategy)
+    return tf.distribute.MirroredStrategy()
 
 
 def _jax_data_parallel(name: str) -> Distribution:
