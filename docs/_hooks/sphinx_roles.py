@@ -1,4 +1,7 @@
-"""Griffe extension: Sphinx roles in vaekit's numpydoc docstrings become links in the API pages.
+"""Griffe extension: reStructuredText in vaekit's numpydoc docstrings, made readable as Markdown.
+
+Two rewrites, before the docstrings are parsed: Sphinx roles become links (below), and
+reStructuredText simple tables (``====  ====`` borders) become Markdown tables.
 
 The docstrings cross-reference with Sphinx roles (``:class:`~vaekit.data.DataError```,
 ``:func:`pretrain_vae```), which mkdocstrings would print as they are. Before the
@@ -27,10 +30,57 @@ from pathlib import Path
 
 from griffe import Extension
 
+#: A border line of a reStructuredText simple table: ``=====  =====``.
+TABLE_BORDER = re.compile(r"^(?P<indent>\s*)=+(?:\s+=+)+\s*$")
+
 ROLE = re.compile(
     r":(?:py:)?(?P<role>class|func|meth|mod|attr|exc|data|obj|const):"
     r"`(?P<tilde>~?)(?P<target>[^`<]+?)(?:\s*<(?P<explicit>[^>]+)>)?`"
 )
+
+
+def _cells(line: str, starts: list[int]) -> list[str]:
+    """Split a table row at the columns' start offsets (the last column runs to the end)."""
+    ends = [*starts[1:], len(line)]
+    return [line[a:b].strip().replace("|", "\\|") for a, b in zip(starts, ends)]
+
+
+def simple_tables_to_markdown(text: str) -> str:
+    """Rewrite reStructuredText simple tables (header between two borders) as Markdown tables.
+
+    A row whose first cell is empty continues the row above it, as in reStructuredText.
+    Text without such a table comes back unchanged.
+    """
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        top = TABLE_BORDER.match(lines[i])
+        borders = [i]
+        j = i + 1
+        while top and j < len(lines) and len(borders) < 3:
+            if TABLE_BORDER.match(lines[j]):
+                borders.append(j)
+            elif not lines[j].strip():
+                break
+            j += 1
+        if len(borders) < 3:
+            out.append(lines[i])
+            i += 1
+            continue
+        starts = [m.start() for m in re.finditer(r"=+", lines[i])]
+        header = _cells(lines[borders[0] + 1], starts)
+        rows: list[list[str]] = []
+        for line in lines[borders[1] + 1:borders[2]]:
+            cells = _cells(line, starts)
+            if rows and not cells[0]:
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]
+            else:
+                rows.append(cells)
+        indent = top["indent"]
+        out += [indent + "| " + " | ".join(header) + " |",
+                indent + "|" + " --- |" * len(starts)]
+        out += [indent + "| " + " | ".join(row) + " |" for row in rows]
+        i = borders[2] + 1
+    return "\n".join(out)
 
 
 def _public_modules() -> dict[str, str]:
@@ -58,8 +108,8 @@ class SphinxRoles(Extension):
             if obj.is_alias:
                 continue
             if obj.docstring is not None:
-                obj.docstring.value = ROLE.sub(lambda m, o=obj: self._link(m, o),
-                                               obj.docstring.value)
+                text = simple_tables_to_markdown(obj.docstring.value)
+                obj.docstring.value = ROLE.sub(lambda m, o=obj: self._link(m, o), text)
             stack.extend(member for member in obj.members.values() if not member.is_alias)
 
     def _candidates(self, target: str, obj) -> list[str]:
