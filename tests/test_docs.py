@@ -78,6 +78,9 @@ def test_docs_site_builds_with_strict(tmp_path):
     estimators = (site / "api" / "estimators" / "index.html").read_text(encoding="utf-8")
     for name in ("VAEClassifier", "VAETransformer"):
         assert f'id="vaekit.estimators.{name}"' in estimators, name
+    # A Sphinx role in a docstring (:func:`vaekit.pretrain_then_finetune` in VAEClassifier's)
+    # became a link to the page that renders the function (docs/_hooks/sphinx_roles.py).
+    assert "semi-supervised/#vaekit.semi_supervised.pretrain_then_finetune" in estimators
 
 
 def test_every_api_reference_in_the_docs_names_an_importable_object():
@@ -138,3 +141,30 @@ def test_readme_headline_figures_match_the_benchmarks_page():
     benchmarks = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
     absent = [figure for figure in figures if figure.replace(" %", "") not in benchmarks]
     assert not absent, f"README headline figures not on docs/benchmarks.md: {absent}"
+
+
+def test_restructuredtext_simple_tables_in_docstrings_become_markdown_tables():
+    spec = importlib.util.spec_from_file_location("sphinx_roles",
+                                                  DOCS / "_hooks" / "sphinx_roles.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    docstring = (
+        "Engines.\n\n"
+        "======  ==========  =====\n"
+        "name    TensorFlow  JAX\n"
+        "======  ==========  =====\n"
+        "``a``   one         two\n"
+        "        device      |x|\n"
+        "``b``   three       four\n"
+        "======  ==========  =====\n\n"
+        "After."
+    )
+    assert hook.simple_tables_to_markdown(docstring).split("\n") == [
+        "Engines.", "",
+        "| name | TensorFlow | JAX |",
+        "| --- | --- | --- |",
+        "| ``a`` | one device | two \\|x\\| |",
+        "| ``b`` | three | four |",
+        "", "After.",
+    ]
+    assert hook.simple_tables_to_markdown("no table\n=====\n") == "no table\n=====\n"
