@@ -28,10 +28,11 @@ from vaekit.distribution import (
 #: Largest weight difference between a two-replica run and a one-device run of a
 #: deterministic model (the autoencoder): float32 sums in another order.
 DETERMINISTIC_ATOL = 1e-5
-#: The VAE on TensorFlow: each replica draws its own sampling noise (MirroredStrategy
-#: runs the layer once per replica), so the runs differ by noise, not by the update
-#: rule. The two-replica run must stay this many times closer to the one-device run
-#: than a one-device run with another seed is.
+#: The VAE on TensorFlow: MirroredStrategy runs the sampling layer once per replica
+#: with the same (mirrored) seed state, so both halves of a global batch get the same
+#: noise where one device draws new noise for every row; the runs differ by noise,
+#: not by the update rule. The two-replica run must stay this many times closer to the
+#: one-device run than a one-device run with another seed is.
 NOISE_RATIO = 4.0
 
 # ----------------------------------------------------------------------------- fast checks
