@@ -79,6 +79,7 @@ def test_import_vaekit_loads_no_keras_and_every_public_name_resolves():
     for name in vaekit.__all__:
         assert getattr(vaekit, name) is not None, name
     assert set(vaekit.__all__) <= set(dir(vaekit))
+    assert vaekit.data.load_digits is not None  # subpackages as attributes, as before
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         vaekit.no_such_name  # noqa: B018
 

@@ -11,6 +11,7 @@ with it vaekit's layers and models, which registers them.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 from vaekit._registration import register_when_keras_loads
 from vaekit._version import __version__
@@ -69,9 +70,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """Import the public ``name`` on first access (PEP 562) and keep it."""
+    """Import the public ``name`` (or the subpackage ``vaekit.<name>``) on first access."""
     module = _PUBLIC.get(name)
     if module is None:
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+            return importlib.import_module(f"{__name__}.{name}")  # e.g. vaekit.data
         raise AttributeError(f"module 'vaekit' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
