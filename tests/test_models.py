@@ -526,3 +526,54 @@ def test_huge_values_under_mse_stop_training_with_finite_weights(digits_flat):
     assert isinstance(info.value, FloatingPointError)
     assert all_finite(vae.get_weights())
     assert same_weights(good, vae.get_weights())
+
+
+# --------------------------------------------------------------------------- sample weights
+
+
+def weighted_loss(vae, x, sample_weight=None) -> float:
+    """The training objective of one forward pass (noise-free), as ``fit`` computes it."""
+    y_pred = vae(x, training=False)
+    weight = None if sample_weight is None else keras.ops.convert_to_tensor(sample_weight)
+    return float(keras.ops.convert_to_numpy(vae.compute_loss(x, x, y_pred, weight)))
+
+
+@pytest.mark.parametrize("free_bits", [0.0, 0.3])
+def test_a_sample_weight_of_two_counts_a_row_twice_in_reconstruction_and_kl(
+        digits_flat, free_bits):
+    x, _ = digits_flat
+    x = x[:48]
+    vae = vaekit.build_vae((64,), 2, hidden_units=(16,), free_bits=free_bits, seed=0)
+    vae.sampling.deterministic_inference = True  # the same code for a row and its copy
+    weights = np.r_[np.full(16, 2.0), np.ones(32)].astype("float32")
+
+    weighted = weighted_loss(vae, x, weights)
+    duplicated = weighted_loss(vae, np.concatenate([x[:16], x]))
+    unweighted = weighted_loss(vae, x)
+
+    assert weighted == pytest.approx(duplicated, rel=1e-5)
+    assert abs(weighted - unweighted) > 1e-5 * abs(unweighted)  # float32 noise: ~1e-7
+
+
+def test_fit_honours_sample_weight_without_a_target(digits_flat):
+    x, _ = digits_flat
+    vae = vaekit.build_vae((64,), 2, hidden_units=(16,), seed=0)
+    before = vae.get_weights()
+
+    history = vae.fit(x[:64], sample_weight=np.zeros(64), epochs=2, batch_size=32, verbose=0)
+
+    assert history.history["loss"] == [0.0, 0.0]  # all rows weigh nothing
+    assert same_weights(before, vae.get_weights())
+    vae.fit(x[:64], sample_weight=np.ones(64), epochs=1, batch_size=32, verbose=0)
+    assert not same_weights(before, vae.get_weights())
+
+
+def test_zero_epochs_trains_nothing_as_in_keras(digits_flat):
+    x, _ = digits_flat
+    vae = vaekit.build_vae((64,), 2, hidden_units=(16,), seed=0)
+    before = vae.get_weights()
+
+    history = vae.fit(x[:64], epochs=0, verbose=0)
+
+    assert history.history == {}
+    assert same_weights(before, vae.get_weights())

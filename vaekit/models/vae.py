@@ -82,29 +82,35 @@ class VAE(LatentModel):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction = self._mean_reconstruction(x, y, y_pred, sample_weight)
-        kl = self._added_losses(reconstruction.dtype)
-        if sample_weight is not None:
-            kl = kl + self._kl_reweighting(sample_weight, reconstruction.dtype)
+        if sample_weight is None:
+            kl = self._added_losses(reconstruction.dtype)
+        else:
+            kl = self._weighted_kl(sample_weight, reconstruction.dtype)
         self._track(self.reconstruction_tracker, reconstruction, y_pred)
         self._track(self.kl_tracker, kl, y_pred)
         return scale_loss(reconstruction + kl)
 
-    def _kl_reweighting(self, sample_weight, dtype):
-        """What turns the KL layer's batch mean into the ``sample_weight``-weighted mean.
+    def _weighted_kl(self, sample_weight, dtype):
+        """The KL term with each row weighted by ``sample_weight``, replacing the layer's.
 
-        The KL layer adds ``beta * kl_loss`` (a plain mean over rows); this
-        returns ``beta * (weighted - plain)``, so the total KL term is the
-        weighted mean of the rows' KL (with ``free_bits``, of each dimension's
-        KL, then floored), normalised like the reconstruction term.
+        The KL layer adds ``beta * kl_loss`` (a plain mean over rows); with
+        weights, the term is instead the weighted mean of the rows' KL (with
+        ``free_bits``, of each dimension's KL, then floored), normalised like
+        the reconstruction term. Other ``add_loss`` terms (regularisers of a
+        custom encoder) are kept as they are.
         """
-        z_mean, z_log_var = (ops.cast(t, dtype) for t in self._posterior_of_call)
-        weight = ops.cast(ops.reshape(sample_weight, (-1, 1)), dtype)
+        z_mean, z_log_var = self._posterior_of_call
+        weight = ops.cast(ops.reshape(sample_weight, (-1, 1)), z_mean.dtype)
         per_dimension = kl_per_dimension(z_mean, z_log_var)
         mean = ops.sum(per_dimension * weight, axis=0) / ops.maximum(ops.sum(weight), 1e-7)
         free_bits = self.kl_divergence.free_bits
         weighted = ops.sum(ops.maximum(mean, free_bits) if free_bits > 0 else mean)
-        plain = kl_loss(z_mean, z_log_var, free_bits)
-        return ops.cast(self.kl_divergence.beta, dtype) * (weighted - plain)
+        beta = ops.cast(self.kl_divergence.beta, weighted.dtype)
+        term = ops.cast(beta * weighted, dtype)
+        if len(self.losses) == 1:  # the KL layer's own term, which this one replaces
+            return term
+        plain = ops.cast(beta * kl_loss(z_mean, z_log_var, free_bits), dtype)
+        return term + self._added_losses(dtype) - plain
 
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
         return self._posterior(x, batch_size)[0]
