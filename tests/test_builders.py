@@ -17,6 +17,7 @@ from vaekit.builders import (
     build_recurrent_encoder,
     get_architecture,
 )
+from vaekit.builders.registry import MAX_LATENT_WEIGHTS
 
 pytestmark = pytest.mark.backends
 
@@ -242,3 +243,33 @@ def test_integer_input_shape_means_flat_vectors():
     vae = vaekit.build_vae(12, latent_dim=2, hidden_units=(4,))
 
     assert vae.sample_shape == (12,)
+
+
+# --------------------------------------------------------------------------- size check
+
+
+@pytest.mark.parametrize(("architecture", "shape", "options"), [
+    ("dense", (12,), {"hidden_units": (16, 8)}),
+    ("dense", (3, 4), {"hidden_units": ()}),
+    ("conv", (8, 8, 1), {"filters": (4, 8), "dense_units": 16}),
+    ("conv", (9, 7, 2), {"filters": (4,), "dense_units": 0}),
+    ("recurrent", (5, 2), {"units": (6, 4), "cell": "lstm"}),
+    ("recurrent", (5, 2), {"units": (4,), "cell": "gru"}),
+])
+def test_weights_per_latent_unit_is_what_one_more_latent_unit_adds(architecture, shape,
+                                                                   options):
+    arch = get_architecture(architecture)
+
+    def n_weights(latent_dim):
+        encoder, decoder = arch.build(shape, latent_dim, "sigmoid", **options)
+        return encoder.count_params() + decoder.count_params()
+
+    assert n_weights(4) - n_weights(3) == arch.weights_per_latent_unit(shape, options)
+
+
+def test_latent_dim_beyond_the_memory_limit_is_refused_before_any_weight_exists():
+    per_unit = get_architecture("dense").weights_per_latent_unit((6,), {"hidden_units": (8,)})
+    too_large = MAX_LATENT_WEIGHTS // per_unit + 1
+
+    with pytest.raises(ValueError, match=rf"^latent_dim={too_large} would give .* about "):
+        vaekit.build_vae((6,), latent_dim=too_large, hidden_units=(8,))
