@@ -109,6 +109,8 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
     """
 
     _keras_models: ClassVar[tuple[str, ...]] = ()
+    #: The model a warm start trains further (it needs its optimizer).
+    _trained_model: ClassVar[str] = "vae_"
     _keras_parts: ClassVar[dict[str, tuple[str, str]]] = {}
     #: Parameters that fix the model's structure; ``warm_start`` refuses to change them.
     _structure_params: ClassVar[tuple[str, ...]] = (
@@ -223,6 +225,13 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
         """True when this fit continues the fitted model; refuse structural changes."""
         if not (self.warm_start and hasattr(self, "_fitted_structure")):
             return False
+        if getattr(getattr(self, self._trained_model), "optimizer", None) is None:
+            raise ValueError(
+                f"warm_start=True continues training with the optimizer's state, but this "
+                f"{type(self).__name__} was loaded without it (pickles and save() leave it "
+                "out; save(path, include_optimizer=True) keeps it). Set warm_start=False to "
+                "train a new model."
+            )
         current = self._structure()
         for name, before in self._fitted_structure.items():
             if current[name] != before:
@@ -248,6 +257,50 @@ class BaseVAEEstimator(VAEFeatureNamesMixin, BaseEstimator):
             # Keras computes in float32; the latent features come back in X's dtype.
             tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    # ------------------------------------------------------------------ files
+    def save(self, path, *, include_optimizer: bool = False):
+        """Write the fitted estimator to a ``.zip`` file: ``.keras`` models and JSON.
+
+        The file can be shared without the risks of pickle: :meth:`load`
+        runs no code from it. See :mod:`vaekit.estimators._persistence`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination ending in ``.zip``; its folder must exist.
+        include_optimizer : bool, default=False
+            Keep the optimizer's state, so that ``warm_start=True`` can continue
+            training after :meth:`load`; the default file is about a third the size.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from vaekit.estimators._persistence import save_estimator
+
+        return save_estimator(self, path, include_optimizer=include_optimizer)
+
+    @classmethod
+    def load(cls, path, *, safe_mode: bool = True):
+        """Read an estimator written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.zip`` file.
+        safe_mode : bool, default=True
+            Refuse Python code stored in the Keras models (Keras' safe mode);
+            ``False`` only for a file you trust.
+
+        Returns
+        -------
+        estimator
+            Fitted, of this class.
+        """
+        from vaekit.estimators._persistence import load_estimator
+
+        return load_estimator(path, expected=cls, safe_mode=safe_mode)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -293,3 +346,4 @@ def _comparable(value):
     if isinstance(value, (list, tuple, np.ndarray)):
         return tuple(np.asarray(value).ravel().tolist())
     return value
+

@@ -63,15 +63,16 @@ def finetune_settings(clf: VAEClassifier, n_rows: int) -> tuple[FinetuneConfig, 
 
 
 def continue_finetuning(clf: VAEClassifier, x, y_encoded, config: FinetuneConfig,
-                        recipe: FinetuneRecipe, seed: int) -> dict:
+                        recipe: FinetuneRecipe, seed: int, callbacks=None) -> dict:
     """Warm start: more fine-tuning of ``model_`` with its optimizer state.
 
     The recipe, learning rate and averaging of the current parameters
-    apply from now on; a change the model cannot take raises.
+    apply from now on; a change the model cannot take raises. ``callbacks``
+    go to Keras' ``fit``.
     """
     _, history = finetune(clf.vae_, x, y_encoded, config, recipe=recipe, seed=seed,
                           verbose=min(int(clf.verbose), 2), classifier=clf.model_,
-                          distribution=clf.distribution)
+                          distribution=clf.distribution, callbacks=callbacks)
     return as_lists(history)
 
 

@@ -19,6 +19,7 @@ from vaekit.estimators._classifier_stages import (
     pretrain_config,
 )
 from vaekit.models._fixed_batches import predict_batches
+from vaekit.estimators._long_use import EpochSnapshot, stop_at_last_epoch
 from vaekit.estimators._labels import check_raw_labels, encode_labels, unlabeled_mask
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.semi_supervised import pretrain_then_finetune
@@ -165,6 +166,7 @@ default=None
         "finetune_options": [dict, None],
     }
     _keras_models = ("vae_", "model_")
+    _trained_model = "model_"
     _keras_parts = {"encoder_": ("model_", "encoder")}
 
     def __init__(
@@ -237,20 +239,25 @@ default=None
             )
         seed = draw_seed(self.random_state)
         finetune_config, recipe = finetune_settings(self, len(x))
-        with seeded(seed):
-            if warm:
-                history = continue_finetuning(self, x, y_encoded, finetune_config, recipe, seed)
-                self.history_["finetune"] = {
-                    key: self.history_["finetune"].get(key, []) + values
-                    for key, values in history.items()
-                }
-                return self
-            self.reconstruction_ = self._resolve_reconstruction(x)
-            result = pretrain_then_finetune(
-                x, y_encoded, pretrain=pretrain_config(self, len(x)), finetune=finetune_config,
-                recipe=recipe, seed=seed, verbose=min(int(self.verbose), 2),
-                distribution=self.distribution,
-            )
+        # Ctrl-C: a warm start keeps its last finished epoch, a new fit is undone.
+        before, snapshot = dict(vars(self)), EpochSnapshot()
+        try:
+            with seeded(seed):
+                if warm:
+                    history = continue_finetuning(self, x, y_encoded, finetune_config,
+                                                  recipe, seed, callbacks=[snapshot])
+                    self._extend_finetune_history(history)
+                    return self
+                self.reconstruction_ = self._resolve_reconstruction(x)
+                result = pretrain_then_finetune(
+                    x, y_encoded, pretrain=pretrain_config(self, len(x)),
+                    finetune=finetune_config, recipe=recipe, seed=seed,
+                    verbose=min(int(self.verbose), 2), distribution=self.distribution,
+                )
+        except KeyboardInterrupt:
+            if stop_at_last_epoch(self, before, snapshot):
+                self._extend_finetune_history(snapshot.history)
+            raise
         self.classes_ = classes
         self.vae_, self.model_ = result.vae, result.classifier
         self.encoder_ = self.model_.encoder
@@ -260,6 +267,12 @@ default=None
         }
         self._fitted_structure = self._structure()
         return self
+
+    def _extend_finetune_history(self, history: dict) -> None:
+        merged = dict(self.history_["finetune"])
+        for key, values in history.items():
+            merged[key] = merged.get(key, []) + [float(v) for v in values]
+        self.history_["finetune"] = merged
 
     # ------------------------------------------------------------------ predict
     def predict_proba(self, X):

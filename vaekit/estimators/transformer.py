@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval
 
 from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimator
 from vaekit.estimators._generative import VAEGenerativeMixin
+from vaekit.estimators._long_use import EpochSnapshot, build_optimizer, stop_at_last_epoch
 from vaekit.estimators._seeding import draw_seed, seeded
 from vaekit.estimators._validation_split import split_validation
 from vaekit.distribution import Distribution, get_distribution
@@ -240,31 +241,47 @@ default=None
         seed = draw_seed(self.random_state)
         plan = get_distribution(self.distribution)
         plan.check_batch_size(self.batch_size)
-        with seeded(seed), plan.scope():
-            if warm:
-                self.vae_.kl_divergence.beta.assign(float(self.beta))
-                self.vae_.optimizer.learning_rate.assign(float(self.learning_rate))
-                if self.vae_.kl_divergence.free_bits != float(self.free_bits):
-                    self.vae_.kl_divergence.free_bits = float(self.free_bits)
-                    self.vae_.train_function = None  # the floor is a constant of the step
-            else:
-                self.reconstruction_ = self._resolve_reconstruction(x)
-                self.vae_ = build_vae(
-                    x.shape[1:], self.latent_dim, self.architecture,
-                    self.reconstruction_, self.beta, free_bits=float(self.free_bits),
-                    learning_rate=self.learning_rate, seed=seed,
-                    **self._architecture_options(),
-                )
-                self.encoder_, self.decoder_ = self.vae_.encoder, self.vae_.decoder
-                self.history_ = {}
-                self._fitted_structure = self._structure()
-            history = self._train(x, seed, plan)
-            sample = x[:KL_SAMPLE_ROWS]
-            self.kl_per_dimension_ = self.vae_.kl_per_dimension(sample).astype(np.float64)
+        before, snapshot = dict(vars(self)), EpochSnapshot()
+        try:
+            with seeded(seed), plan.scope():
+                history = self._fit_model(x, seed, plan, warm, snapshot)
+        except KeyboardInterrupt:
+            if stop_at_last_epoch(self, before, snapshot):
+                self._finish_fit(x, snapshot.history)
+            raise
+        self._finish_fit(x, history)
+        return self
+
+    def _fit_model(self, x: np.ndarray, seed: int, plan: Distribution, warm: bool,
+                   snapshot: EpochSnapshot) -> dict:
+        """Build the VAE (or take the fitted one for a warm start) and train it."""
+        if warm:
+            self.vae_.kl_divergence.beta.assign(float(self.beta))
+            self.vae_.optimizer.learning_rate.assign(float(self.learning_rate))
+            if self.vae_.kl_divergence.free_bits != float(self.free_bits):
+                self.vae_.kl_divergence.free_bits = float(self.free_bits)
+                self.vae_.train_function = None  # the floor is a constant of the step
+        else:
+            self.reconstruction_ = self._resolve_reconstruction(x)
+            self.vae_ = build_vae(
+                x.shape[1:], self.latent_dim, self.architecture,
+                self.reconstruction_, self.beta, free_bits=float(self.free_bits),
+                learning_rate=self.learning_rate, seed=seed,
+                **self._architecture_options(),
+            )
+            build_optimizer(self.vae_)
+            self.encoder_, self.decoder_ = self.vae_.encoder, self.vae_.decoder
+            self.history_ = {}
+            self._fitted_structure = self._structure()
+        return self._train(x, seed, plan, [snapshot])
+
+    def _finish_fit(self, x: np.ndarray, history: dict) -> None:
+        """Fitted attributes that follow from the trained VAE and this fit's logs."""
+        self.kl_per_dimension_ = self.vae_.kl_per_dimension(
+            x[:KL_SAMPLE_ROWS]).astype(np.float64)
         self.n_active_units_ = int(np.sum(self.kl_per_dimension_ > ACTIVE_UNIT_NATS))
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
-        return self
 
     def _resolved_epochs(self, n_rows: int) -> int:
         """``epochs``, or the automatic 30 passes / 400 steps when it is None."""
@@ -273,13 +290,14 @@ default=None
         steps_per_pass = max(1, n_rows // min(self.batch_size, n_rows))
         return max(AUTO_EPOCHS, math.ceil(AUTO_MIN_STEPS / steps_per_pass))
 
-    def _train(self, x: np.ndarray, seed: int, plan: Distribution) -> dict:
+    def _train(self, x: np.ndarray, seed: int, plan: Distribution,
+               callbacks: list | None = None) -> dict:
         """Run Keras' fit, with a random validation split when early stopping.
 
         Each process of a ``multi_worker`` job trains on its share of the rows
         with its share of the global batch (:meth:`Distribution.local_rows`).
         """
-        callbacks, validation_data = [], None
+        callbacks, validation_data = list(callbacks or []), None
         if self.early_stopping:
             train, val = split_validation(len(x), self.validation_fraction, seed)
             x, validation_data = x[train], (plan.local_rows(x[val]),)

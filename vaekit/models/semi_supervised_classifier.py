@@ -18,6 +18,7 @@ from vaekit.augmentation import Augmenter
 from vaekit.builders.classifier_head import build_head
 from vaekit.config.recipe import FinetuneRecipe
 from vaekit.distribution import scale_loss
+from vaekit.keras_files import CheckedFilesMixin
 from vaekit.layers import Sampling
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
@@ -30,7 +31,7 @@ TERM_METRICS = ("classification_loss", "vae_loss", "pseudo_label_loss", "propaga
 
 
 @keras.saving.register_keras_serializable(package="vaekit")
-class SemiSupervisedClassifier(keras.Model):
+class SemiSupervisedClassifier(CheckedFilesMixin, keras.Model):
     """A VAE encoder with a classifier head, fine-tuned jointly with the VAE objective.
 
     Called on a batch ``x`` it returns class probabilities from the latent
