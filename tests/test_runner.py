@@ -227,35 +227,42 @@ def _resume(folder: Path, stages=("pretrain", "finetune", "evaluate", "generate"
 
 
 def test_a_full_disk_mid_run_leaves_no_half_written_file_and_resume_completes(
-        pretrained_folder, tmp_path, monkeypatch):
+        tmp_path, monkeypatch):
     import errno
 
     import vaekit.files
 
     folder = tmp_path / "run"
-    shutil.copytree(pretrained_folder, folder)
     real_fsync = vaekit.files._fsync
 
-    def disk_fills_at_the_classifier(path):  # every atomic write flushes through here
-        if "classifier_" in path.name:
+    def disk_fills_at_the_model(path):  # every atomic write flushes through here
+        if path.name.startswith(".vae.keras"):
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(path)
 
-    monkeypatch.setattr(vaekit.files, "_fsync", disk_fills_at_the_classifier)
+    monkeypatch.setattr(vaekit.files, "_fsync", disk_fills_at_the_model)
+    runner = Runner(parse_pipeline(digits_pipeline(**FINETUNED)), folder, verbose=0)
+    runner.open(fresh=True)
     with pytest.raises(RunFolderError) as info:
-        _resume(folder)
+        runner.run()  # pretrain trains, then cannot save its model
     message = str(info.value)
     assert message.startswith(f"{folder}: No space left on device") and "\n" not in message
     assert "continue with --resume" in message
     assert not [p for p in folder.rglob("*") if ".tmp-" in p.name]  # no half-written file
-    assert not list((folder / "models").glob("classifier_*"))
-    assert not (folder / "results" / "finetune").exists()
+    assert not list((folder / "models").glob("*"))
+    assert (folder / "checkpoints" / "vae.npz").is_file()  # the last round, whole
     assert not (folder / ".vaekit-run.lock").exists()  # the failed run let the folder go
+    with np.load(folder / "checkpoints" / "vae.npz") as saved:
+        trained = [saved[f"model_{i}"] for i in range(len(saved.files)) if f"model_{i}" in saved]
     monkeypatch.undo()  # space is back
-    said = _resume(folder)
-    assert "pretrain vae: done already, kept" in said
-    metrics = json.loads((folder / "metrics.json").read_text())
-    assert [row["label_count"] for row in metrics["experiments"]] == ["2_per_class"]
+    said = _resume(folder, ["pretrain"])
+    assert any(line.startswith("pretrain vae: resuming from") for line in said)
+    vae = load_saved_model(folder / "models" / "vae.keras")
+    assert isinstance(vae, vaekit.VAE) and len(vae.variables) == len(trained)
+    for variable, value in zip(vae.variables, trained):  # the trained weights, not new ones
+        if "seed_generator" not in variable.path:  # a .keras file does not keep seed states
+            np.testing.assert_array_equal(np.asarray(variable), value, err_msg=variable.path)
+    assert not (folder / "checkpoints").exists()
 
 
 def test_resume_with_a_truncated_model_names_the_file_and_what_to_do(pretrained_folder,
