@@ -15,8 +15,9 @@ import pytest
 from vaekit.runner import RunFolderError, Runner, parse_pipeline
 from vaekit.runner.lock import LOCK_NAME, RunFolderLock, RunFolderLockedError, probe_writable
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32",
-                                reason="these tests fork; Windows uses msvcrt.locking instead")
+#: Tests that start their contenders with fork (POSIX only); the others run on Windows too,
+#: where the lock is msvcrt.locking.
+forks = pytest.mark.skipif(sys.platform == "win32", reason="starts processes with fork")
 
 TINY = {"data": {"kind": "digits"}, "model": {"latent_dim": 2, "hidden_units": [8]},
         "pretrain": {"epochs": 1, "batch_size": 64},
@@ -40,6 +41,7 @@ def _race(folder, barrier, results, release):
     lock.release()
 
 
+@forks
 def test_processes_racing_into_one_folder_exactly_one_wins_and_the_rest_name_it(tmp_path):
     ctx, n = _fork(), 4
     folder = tmp_path / "run"  # made by the contenders: the race includes creating it
@@ -68,6 +70,7 @@ def _lock_and_die(folder):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@forks
 def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path):
     victim = _fork().Process(target=_lock_and_die, args=(tmp_path,))
     victim.start()
@@ -114,6 +117,7 @@ def folder_held_by_another_process(tmp_path):
     holder.join(30)
 
 
+@forks
 @pytest.mark.parametrize("fresh", [True, False], ids=["run", "resume"])
 def test_a_run_into_a_folder_in_use_is_refused_before_it_reads_or_writes_anything(
         folder_held_by_another_process, fresh, monkeypatch):
@@ -130,6 +134,7 @@ def test_a_run_into_a_folder_in_use_is_refused_before_it_reads_or_writes_anythin
     assert sorted(p.name for p in folder.iterdir()) == [LOCK_NAME]  # nothing written
 
 
+@forks
 def test_the_cli_refuses_a_folder_in_use_in_one_line_with_exit_status_2(
         folder_held_by_another_process, tmp_path, capsys):
     from vaekit.cli import main
