@@ -26,8 +26,8 @@ from pathlib import Path
 from vaekit.file_formats import write_json
 from vaekit.runner.layout import RunLayout
 
-__all__ = ["GIT_TIMEOUT_S", "describe_environment", "git_state", "record_invocation",
-           "record_stage_seconds"]
+__all__ = ["GIT_TIMEOUT_S", "GPU_LISTERS", "describe_environment", "git_state", "host",
+           "record_invocation", "record_stage_seconds", "versions"]
 
 #: Seconds a ``git`` call may take before the commit is recorded as unknown.
 GIT_TIMEOUT_S = 5.0
