@@ -115,9 +115,9 @@ def encode_labels(y: np.ndarray, estimator_name: str) -> tuple[np.ndarray, np.nd
     kind = type_of_target(labelled)
     if kind == "continuous":
         raise ValueError(
-            f"y holds continuous values (e.g. {labelled[0]!r}), but {estimator_name} "
-            "needs class labels (integers or strings, -1 for unlabeled rows); for a "
-            "numeric target use a regressor."
+            f"y holds continuous values (e.g. {labelled[0]!r}; Unknown label type: "
+            f"continuous), but {estimator_name} needs class labels (integers or strings, "
+            "-1 for unlabeled rows); for a numeric target use a regressor."
         )
     check_classification_targets(labelled)
     classes, codes = np.unique(labelled, return_inverse=True)

@@ -256,15 +256,21 @@ class LatentModel(CheckedFilesMixin, keras.Model):
         return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
                                callbacks=callbacks)
 
-    def evaluate(self, x=None, y=None, batch_size=None, *args, **kwargs):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 **kwargs):
         """The loss of ``x``; same arguments as :meth:`keras.Model.evaluate`.
 
-        In-memory ``x`` and ``batch_size`` are validated first.
+        In-memory ``x``, ``batch_size`` and ``sample_weight`` are validated first;
+        weights count as in :meth:`fit`.
         """
         batch_size = _optional_positive_int("batch_size", batch_size)
         if x is not None and is_array_like(x):
             x = self.check_input(x)
-        return super().evaluate(x, y, batch_size, *args, **kwargs)
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(sample_weight, len(x))
+                y = x if y is None else y
+        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose,
+                                sample_weight=sample_weight, **kwargs)
 
     # ------------------------------------------------------------------ inference
     def _latent_means(self, x, batch_size: int) -> np.ndarray:
