@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -72,9 +73,15 @@ def test_docs_site_builds_with_strict(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
-    # Every committed notebook is rendered as a page, and the API reference has content.
+    # Every committed notebook is rendered as a page, with the figures stored in its outputs
+    # (nothing is executed), and the API reference has content.
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
+        page = site / "notebooks" / notebook.stem / "index.html"
+        assert page.is_file(), notebook.name
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        if any("image/png" in output.get("data", {})
+               for cell in cells for output in cell.get("outputs", [])):
+            assert "data:image/png;base64" in page.read_text(encoding="utf-8"), notebook.name
     estimators = (site / "api" / "estimators" / "index.html").read_text(encoding="utf-8")
     for name in ("VAEClassifier", "VAETransformer"):
         assert f'id="vaekit.estimators.{name}"' in estimators, name
