@@ -52,15 +52,19 @@ def _one_thread() -> None:
 
 
 def write_rows(folder: Path, rows: int) -> Path:
-    """``rows`` random rows in [0, 1] as Parquet shards of SHARD_ROWS rows."""
+    """``rows`` random rows in [0, 1] as Parquet shards: at least 8, at most SHARD_ROWS rows.
+
+    Each shard is one dask partition, so there are enough for two workers to share.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
     names = [f"p{i}" for i in range(FEATURES)]
-    for part, start in enumerate(range(0, rows, SHARD_ROWS)):
-        block = rng.random((min(SHARD_ROWS, rows - start), FEATURES), dtype=np.float32)
+    shard = max(1, min(SHARD_ROWS, rows // 8))
+    for part, start in enumerate(range(0, rows, shard)):
+        block = rng.random((min(shard, rows - start), FEATURES), dtype=np.float32)
         table = pa.table({name: block[:, i] for i, name in enumerate(names)})
         pq.write_table(table, folder / f"part-{part:05d}.parquet")
     return folder
@@ -115,7 +119,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model = tmp / "vae.keras"
-        vaekit.build_vae((FEATURES,), 16, hidden_units=(512, 256)).save(model)
+        vae = vaekit.build_vae((FEATURES,), 16, hidden_units=(512, 256))
+        vae(np.zeros((1, FEATURES), np.float32))  # built, so every weight is saved
+        vae.save(model)
         data = write_rows(tmp / "rows", rows)
         print(f"data    : {rows} rows x {FEATURES} float32 features in "
               f"{len(list(data.glob('*.parquet')))} Parquet shards; dense 784-512-256-16 VAE")
