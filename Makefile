@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test test-tensorflow test-jax bench lint clean docs
+.PHONY: demo test test-tensorflow test-jax bench lint clean notebooks docs
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): setup.py
 
 demo: $(STAMP)
 	$(BIN)/python -m vaekit.demo
+
+# JupyterLab on notebooks/, in this environment (the `notebooks` extra is installed once).
+notebooks: $(STAMP)
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	$(BIN)/python -m jupyter lab notebooks
 
 test: test-tensorflow test-jax
 
