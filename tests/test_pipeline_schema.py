@@ -140,7 +140,9 @@ def test_unknown_names_list_the_known_ones():
     problems = problems_of({"data": {"kind": "csv"}})
     assert problems[0].startswith('data.kind: expected one of digits, idx,')
     problems = problems_of({"data": {"kind": "digits"}, "model": {"architecture": "mlp"}})
-    assert problems == ['model.architecture: expected one of dense, conv, recurrent, got "mlp"']
+    assert problems == ['model.architecture: expected one of dense, conv, recurrent or a mapping '
+                        "{encoder: 'package.module:function', decoder: "
+                        "'package.module:function'}, got \"mlp\""]
 
 
 def test_data_section_is_required_and_loader_arguments_too():
