@@ -226,6 +226,7 @@ default=None
         self : VAEClassifier
             The fitted classifier.
         """
+        before = dict(vars(self))  # what Ctrl-C goes back to when no epoch can be kept
         warm = self._check_warm_start()
         check_raw_labels(y)
         X, y = validate_data(self, X, y, reset=not warm, dtype=[np.float64, np.float32])
@@ -240,7 +241,7 @@ default=None
         seed = draw_seed(self.random_state)
         finetune_config, recipe = finetune_settings(self, len(x))
         # Ctrl-C: a warm start keeps its last finished epoch, a new fit is undone.
-        before, snapshot = dict(vars(self)), EpochSnapshot()
+        snapshot = EpochSnapshot()
         try:
             with seeded(seed):
                 if warm:

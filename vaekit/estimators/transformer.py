@@ -236,12 +236,13 @@ default=None
         self : VAETransformer
             The fitted transformer.
         """
+        before = dict(vars(self))  # what Ctrl-C before the first epoch's end goes back to
         warm = self._check_warm_start()
         X, x = self._validate_X(X, reset=not warm)
         seed = draw_seed(self.random_state)
         plan = get_distribution(self.distribution)
         plan.check_batch_size(self.batch_size)
-        before, snapshot = dict(vars(self)), EpochSnapshot()
+        snapshot = EpochSnapshot()
         try:
             with seeded(seed), plan.scope():
                 history = self._fit_model(x, seed, plan, warm, snapshot)
