@@ -226,3 +226,119 @@ def test_vae_config_round_trip_rebuilds_the_same_structure(round_trip):
     ]
     assert clone.encoder.count_params() == vae.encoder.count_params()
     assert clone.decoder.count_params() == vae.decoder.count_params()
+
+
+# --------------------------------------------------------------------- file errors
+@pytest.fixture(scope="module")
+def small_vae():
+    """A built, compiled and once-trained 16-8-2 VAE (so its optimizer has state)."""
+    vae = vaekit.build_vae((16,), 2, hidden_units=(8,), seed=0)
+    vae.fit(np.full((32, 16), 0.5, "float32"), epochs=1, batch_size=32, verbose=0)
+    return vae
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [("vae.h5", ValueError, r"must end in \.keras \(\.h5 is Keras 2's format"),
+     ("vae.txt", ValueError, r"save to '.*vae\.keras' instead"),
+     ("missing/vae.keras", FileNotFoundError, r"folder .*missing' does not exist; create it")],
+)
+def test_saving_to_a_wrong_name_or_a_missing_folder_names_the_path_and_the_fix(
+        small_vae, tmp_path, name, error, message):
+    path = tmp_path / name
+    for save in (small_vae.save, lambda p: vaekit.save_model(small_vae, p)):
+        with pytest.raises(error, match=message) as caught:
+            save(path)
+        assert str(path) in str(caught.value)
+    assert not path.exists()
+
+
+def test_lean_file_leaves_out_the_optimizer_and_loads_uncompiled(small_vae, tmp_path):
+    lean = vaekit.save_model(small_vae, tmp_path / "lean.keras")
+    full = vaekit.save_model(small_vae, tmp_path / "full.keras", include_optimizer=True)
+    x = np.linspace(0, 1, 16 * 4, dtype="float32").reshape(4, 16)
+
+    lean_model, full_model = vaekit.load_model(lean), vaekit.load_model(full)
+
+    assert lean.stat().st_size < full.stat().st_size
+    assert getattr(lean_model, "optimizer", None) is None
+    assert full_model.optimizer is not None
+    assert int(keras.ops.convert_to_numpy(full_model.optimizer.iterations)) == 1
+    np.testing.assert_array_equal(lean_model.encode(x), small_vae.encode(x))
+    lean_model.compile(optimizer="adam")  # a lean model trains again once compiled
+    assert np.isfinite(lean_model.fit(x, epochs=1, verbose=0).history["loss"][0])
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [(None, FileNotFoundError, "no such file"),
+     (lambda good: good[:400], ValueError, "not a zip archive, so it was cut short"),
+     (lambda good: b"hello", ValueError, "not a zip archive"),
+     ("zip", ValueError, "not a Keras model file")],
+    ids=["missing", "truncated", "text", "other-zip"],
+)
+def test_loading_a_missing_truncated_or_foreign_file_is_one_clear_error(
+        small_vae, tmp_path, content, error, message):
+    import zipfile
+
+    good = vaekit.save_model(small_vae, tmp_path / "good.keras").read_bytes()
+    path = tmp_path / "bad.keras"
+    if content == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "not a model")
+    elif content is not None:
+        path.write_bytes(content(good))
+
+    with pytest.raises(error, match=message) as caught:
+        vaekit.load_model(path)
+    assert "bad.keras" in str(caught.value)
+
+
+def test_load_weights_of_a_model_of_another_size_names_both_shapes(small_vae, tmp_path):
+    path = tmp_path / "small.weights.h5"
+    small_vae.save_weights(path)
+    other = vaekit.build_vae((16,), 3, hidden_units=(8,))
+    other(np.zeros((1, 16), "float32"))
+
+    with pytest.raises(ValueError, match=r"another size.*\(8, 2\).*\(8, 3\)") as caught:
+        other.load_weights(path)
+    assert str(path) in str(caught.value)
+    before = [w.copy() for w in other.get_weights()]
+    with pytest.raises(ValueError, match="another size"):
+        other.load_weights(vaekit.save_model(small_vae, tmp_path / "small.keras"))
+    assert all(np.array_equal(a, b) for a, b in zip(before, other.get_weights()))
+    twin = vaekit.build_vae((16,), 2, hidden_units=(8,))
+    twin(np.zeros((1, 16), "float32"))
+    twin.load_weights(path)  # the same size loads
+    x = np.full((2, 16), 0.25, "float32")
+    np.testing.assert_array_equal(twin.encode(x), small_vae.encode(x))
+
+
+def test_python_code_in_a_file_is_refused_unless_trusted(tmp_path):
+    inputs = keras.Input((4,))
+    outputs = keras.layers.Lambda(lambda t: t * 2, name="doubles")(inputs)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, outputs).save(path)
+
+    with pytest.raises(ValueError, match=r"'doubles'.*safe_mode=True.*pass safe_mode=False"):
+        vaekit.load_model(path)
+    trusted = vaekit.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(trusted(np.ones((1, 4), "float32")), 2.0)
+
+
+def test_an_unregistered_class_is_named_with_what_to_do(tmp_path):
+    @keras.saving.register_keras_serializable(package="test_saving_only")
+    class Twice(keras.layers.Layer):
+        def call(self, x):
+            return 2 * x
+
+    inputs = keras.Input((4,))
+    path = tmp_path / "custom.keras"
+    keras.Model(inputs, Twice()(inputs)).save(path)
+    keras.saving.get_custom_objects().pop("test_saving_only>Twice")
+
+    with pytest.raises(TypeError, match=r"not registered with Keras: \S*Twice\. "
+                                        r"Import the package") as caught:
+        vaekit.load_model(path)
+    assert len(str(caught.value)) < 400  # no configuration dump
+    assert vaekit.load_model(path, custom_objects={"test_saving_only>Twice": Twice})
