@@ -124,7 +124,7 @@ def check_first_batch(stream: RowStream, reconstruction: str, name: str = "x") -
     non-finite loss (:class:`~vaekit.training.StopOnNonFiniteLoss`).
     """
     with explain_stream_errors(stream.source):
-        first = next(stream.dataset.batch(256).take(1).as_numpy_iterator(), None)
+        first = next(stream.dataset.batch(64).take(1).as_numpy_iterator(), None)
     if first is None:
         raise ValueError(f"{name} is an empty dataset.")
     check_array(f"{name} (its first {len(first)} rows)", first,
