@@ -12,11 +12,36 @@
 TensorFlow is imported by the functions that need it, not by this package.
 """
 
-from vaekit.streaming.bad_records import BadRecordError, skipped_records
-from vaekit.streaming.images import image_folder_dataset
-from vaekit.streaming.parquet import parquet_dataset
-from vaekit.streaming.sources import open_source
-from vaekit.streaming.tfrecords import read_manifest, tfrecord_dataset, write_tfrecords
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names load on first use (PEP 562): `vaekit --help` imports this package's
+# commands module, and must not pay for NumPy and the data loaders.
+_PUBLIC = {
+    "BadRecordError": "vaekit.streaming.bad_records",
+    "skipped_records": "vaekit.streaming.bad_records",
+    "image_folder_dataset": "vaekit.streaming.images",
+    "parquet_dataset": "vaekit.streaming.parquet",
+    "open_source": "vaekit.streaming.sources",
+    "read_manifest": "vaekit.streaming.tfrecords",
+    "tfrecord_dataset": "vaekit.streaming.tfrecords",
+    "write_tfrecords": "vaekit.streaming.tfrecords",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vaekit.streaming' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
+
 
 __all__ = [
     "BadRecordError",
