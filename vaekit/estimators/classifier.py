@@ -145,7 +145,14 @@ default=None
     ``pretrain_epochs`` and ``finetune_epochs`` count passes over the data.
 
     The model is pickled with the estimator (``pickle``, ``joblib``), as
-    ``.keras`` archives of ``vae_`` and ``model_``.
+    ``.keras`` archives of ``vae_`` and ``model_`` without optimizer state. A
+    pickle runs code when loaded: to share a fitted classifier use
+    ``save(path)`` and ``VAEClassifier.load(path)`` (``.keras`` models and
+    JSON, loaded in Keras' safe mode).
+
+    ``KeyboardInterrupt`` (Ctrl-C) during a warm-started ``fit`` keeps the
+    weights of the last finished fine-tuning epoch; during a new ``fit`` it
+    leaves the classifier as it was before. Either way it is raised again.
 
     Examples
     --------

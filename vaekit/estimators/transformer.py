@@ -152,7 +152,16 @@ default=None
 
     The fitted Keras models travel inside ``pickle`` and ``joblib`` files as
     ``.keras`` archives, so a pickled transformer loads in any process that
-    can import vaekit.
+    can import vaekit. A pickle runs code when loaded: to share a fitted
+    transformer use ``save(path)`` and ``VAETransformer.load(path)`` (a zip of
+    ``.keras`` models and JSON, loaded in Keras' safe mode). Both leave out
+    the optimizer's state unless ``save(path, include_optimizer=True)``, which
+    ``warm_start`` after loading needs.
+
+    ``KeyboardInterrupt`` (Ctrl-C) during ``fit`` restores the weights of the
+    last finished epoch, completes the fitted attributes from the epochs that
+    finished, and is raised again; before the first epoch finishes, the
+    transformer is left as it was before ``fit``.
 
     Examples
     --------
