@@ -246,10 +246,6 @@ def test_help_and_version_import_no_keras_and_no_backend():
     assert "usage: vaekit" in out and f"vaekit {__import__('vaekit').__version__}" in out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline parsing checks model options against the builders' signatures, and "
-    "vaekit/builders/*.py import keras at module level (owner of vaekit/builders: import "
-    "keras inside the functions, annotations under TYPE_CHECKING); remove this mark then"))
 def test_validate_imports_no_keras_and_no_backend():
     loaded, out = imported_backends(["validate", DIGITS])
     assert "# schedule for 1,257 training rows:" in out

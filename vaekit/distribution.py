@@ -45,15 +45,9 @@ from typing import Any
 
 import keras
 
-logger = logging.getLogger(__name__)
+from vaekit._distribution_names import DISTRIBUTIONS
 
-#: The distribution names and what each one means.
-DISTRIBUTIONS: dict[str, str] = {
-    "none": "one device (the default)",
-    "mirrored": "every device of this machine, synchronous data parallelism",
-    "data_parallel": "the same as 'mirrored' (Keras' name for it)",
-    "multi_worker": "every device of several machines (JAX backend)",
-}
+logger = logging.getLogger(__name__)
 
 #: Seconds to wait for the other processes of a cluster before giving up.
 DEFAULT_TIMEOUT_S = 60

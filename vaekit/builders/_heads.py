@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import keras
+from vaekit._lazy_keras import keras
 
 
 def gaussian_head(features, latent_dim: int) -> list:

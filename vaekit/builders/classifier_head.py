@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import keras
+from vaekit._lazy_keras import keras
 
 from vaekit._validation import check_positive_int, check_widths
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import keras
+from vaekit._lazy_keras import keras
 
 from vaekit._validation import check_positive_int, check_shape, check_widths
 from vaekit.builders._heads import gaussian_head

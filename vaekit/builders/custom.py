@@ -30,7 +30,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 
-import keras
+from vaekit._lazy_keras import keras
 
 from vaekit.builders.registry import Architecture
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import keras
+from vaekit._lazy_keras import keras
 
 from vaekit._validation import check_positive_int, check_shape, check_widths
 from vaekit.builders._heads import gaussian_head
 
-CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+#: Recurrent cells by name: attributes of ``keras.layers``.
+CELLS = {"lstm": "LSTM", "gru": "GRU"}
 DEFAULT_RECURRENT_UNITS = (64,)
 
 
 def _cell_class(cell: str):
     try:
-        return CELLS[cell]
+        return getattr(keras.layers, CELLS[cell])
     except KeyError:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}.") from None
 

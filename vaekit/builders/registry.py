@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import keras
+from vaekit._lazy_keras import keras
 
 from vaekit.builders.conv import (
     build_conv_decoder,

@@ -203,9 +203,23 @@ def _check_sequence(value: Any, annotation: Any, origin: Any) -> tuple[bool, Any
 
 
 def type_hints(obj: Any) -> dict[str, Any]:
-    """Resolved annotations of a dataclass or function; unresolvable ones become ``Any``."""
+    """Resolved annotations of a dataclass or of a function's parameters; unresolvable
+    ones become ``Any``.
+
+    A function's return annotation is not evaluated: a builder's ``-> keras.Model``
+    would import Keras, which checking a pipeline file must not do.
+    """
+    if isinstance(obj, types.FunctionType):
+        parameters_only = types.FunctionType(_no_code.__code__, obj.__globals__)
+        parameters_only.__annotations__ = {
+            name: hint for name, hint in obj.__annotations__.items() if name != "return"}
+        obj = parameters_only
     try:
         return typing.get_type_hints(obj)
-    except (NameError, TypeError):
+    except (NameError, TypeError, AttributeError):
         raw = getattr(obj, "__annotations__", {})
         return {name: Any for name in raw}
+
+
+def _no_code() -> None:
+    """Code object for the stand-in function :func:`type_hints` evaluates annotations on."""

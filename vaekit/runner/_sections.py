@@ -281,7 +281,7 @@ def check_distribution(training, problems: Problems) -> None:
     write the run folder; train across machines with the Python API (see the
     README's "Scaling out").
     """
-    from vaekit.distribution import DISTRIBUTIONS
+    from vaekit._distribution_names import DISTRIBUTIONS
 
     name = training.distribution
     if name is not None and name not in DISTRIBUTIONS:
