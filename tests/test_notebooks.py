@@ -11,8 +11,11 @@ Two kinds of check:
   interpreter through a kernel spec written to a temporary ``JUPYTER_PATH``; before
   each notebook the kernel's namespace is wiped (``%reset -f``), so a notebook that
   relies on another's variables fails, while imported modules stay loaded (importing
-  TensorFlow is most of a kernel's start-up). Nothing is written outside the temporary
-  directory and the executed notebooks are never saved.
+  TensorFlow is most of a kernel's start-up). On TensorFlow, ``tf.function`` runs
+  eagerly: with an epoch or two per model, tracing the training step costs more than
+  the steps (about 40 % of the run); the committed outputs come from graph-mode runs,
+  and the library's own tests cover the compiled steps. Nothing is written outside the
+  temporary directory and the executed notebooks are never saved.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ CELL_TIMEOUT_S = 300
 RESULTS_TAG = "results"
 MAX_FILE_BYTES = 2 * 1024 * 1024
 SMALL_ENV = "VAEKIT_NOTEBOOK_SMALL"
+#: Runs before each notebook in the shared kernel (see the module docstring).
+SETUP_CELL = """\
+%reset -f
+import keras as _keras
+if _keras.backend.backend() == "tensorflow":
+    import tensorflow as _tf
+    _tf.config.run_functions_eagerly(True)
+del _keras
+"""
 
 
 def _outputs(nb):
@@ -113,7 +125,7 @@ def notebook_runner(tmp_path_factory):
 
         def run(path: Path):
             nb = nbformat.read(path, as_version=4)
-            nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f"))
+            nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CELL))
             client = NotebookClient(
                 nb, km=manager, timeout=CELL_TIMEOUT_S, kernel_name=KERNEL_NAME,
                 resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
