@@ -35,7 +35,7 @@ class AutoEncoder(LatentModel):
     def __init__(self, encoder: keras.Model, decoder: keras.Model,
                  reconstruction: str = "bce", **kwargs) -> None:
         if isinstance(encoder, keras.Model) and len(encoder.outputs) == 2:
-            encoder = keras.Model(encoder.inputs, encoder.outputs[0], name=encoder.name)
+            encoder = keras.Model(encoder.input, encoder.outputs[0], name=encoder.name)
         super().__init__(encoder, decoder, reconstruction, **kwargs)
 
     def call(self, x, training=None):

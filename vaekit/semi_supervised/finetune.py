@@ -18,12 +18,9 @@ from vaekit.distribution import Distribution, get_distribution
 from vaekit.models.semi_supervised_classifier import SemiSupervisedClassifier
 from vaekit.models.vae import VAE
 from vaekit.semi_supervised.averaged_weights import KeepBestWeights
-from vaekit.semi_supervised.joint_batches import (
-    JointBatches,
-    StreamTargets,
-    stream_joint_batches,
-)
+from vaekit.semi_supervised.joint_batches import JointBatches
 from vaekit.semi_supervised.labels import UNLABELED, check_semi_supervised_labels
+from vaekit.streaming.joint import StreamTargets, stream_joint_batches
 from vaekit.semi_supervised.pretrain import check_first_batch
 from vaekit.semi_supervised.propagation import (
     LabelPropagationRefresh,
