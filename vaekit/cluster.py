@@ -18,8 +18,8 @@ whatever partition it falls in. dask is an optional dependency: install the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import math
 import threading
 
 import numpy as np
@@ -90,20 +90,12 @@ def encode_with_dask(model, data, *, log_var: bool = False, columns=None):
     dask = _dask()
     import pandas as pd
 
-    from vaekit.encoding import load_encoder
+    from vaekit.encoding import feature_layout
 
-    encoder = load_encoder(model)
-    two_outputs = len(encoder.outputs) == 2
-    if log_var and not two_outputs:
-        raise ValueError("log_var=True needs a VAE encoder ([z_mean, z_log_var]); this "
-                         "encoder has one output.")
-    shape = tuple(int(d) for d in encoder.inputs[0].shape[1:])
-    latent = int(encoder.outputs[0].shape[-1])
-    names = [f"z_{j}" for j in range(latent)]
-    if log_var:
-        names += [f"log_var_{j}" for j in range(latent)]
+    layout = feature_layout(model, log_var)
+    names = layout.columns
     meta = pd.DataFrame({name: np.empty(0, dtype=np.float32) for name in names})
-    archive = dask.delayed(_archive(encoder), pure=True)
+    archive = dask.delayed(_archive(layout.encoder), pure=True)
     if isinstance(data, dask.dataframe.DataFrame):
         if columns is not None:
             data = data[list(columns)]
@@ -119,8 +111,9 @@ def encode_with_dask(model, data, *, log_var: bool = False, columns=None):
         raise TypeError("data must be a dask.array.Array or dask.dataframe.DataFrame, got "
                         f"{type(data).__name__}; wrap NumPy or pandas data with "
                         "dask.array.from_array or dask.dataframe.from_pandas.")
-    encoded = [dask.delayed(_encode_part)(part, archive, shape, names, two_outputs, log_var)
-               for part in parts]
+    # The layout travels without its encoder: the workers load theirs from the archive.
+    plain = dataclasses.replace(layout, encoder=None)
+    encoded = [dask.delayed(_encode_part)(part, archive, plain, log_var) for part in parts]
     return dask.dataframe.from_delayed(encoded, meta=meta, verify_meta=False)
 
 
@@ -147,8 +140,7 @@ def _with_positions(block: np.ndarray, start: int):
     return np.asarray(block), np.arange(start, start + len(block), dtype=np.int64)
 
 
-def _encode_part(part, archive: bytes, shape: tuple, names: list, two_outputs: bool,
-                 log_var: bool):
+def _encode_part(part, archive: bytes, layout, log_var: bool):
     """Encode one partition (a pandas DataFrame, or an array block and its positions)."""
     import pandas as pd
 
@@ -158,15 +150,8 @@ def _encode_part(part, archive: bytes, shape: tuple, names: list, two_outputs: b
         rows, index = part
     else:
         rows, index = part.to_numpy(dtype=np.float32), part.index
-    rows = np.asarray(rows, dtype=np.float32)
-    if rows.shape[1:] != shape:
-        if math.prod(rows.shape[1:]) != math.prod(shape):
-            raise ValueError(f"the rows have shape {rows.shape[1:]}, but the encoder takes "
-                             f"{shape}.")
-        rows = rows.reshape(len(rows), *shape)
+    rows = layout.fit_rows(np.asarray(rows, dtype=np.float32))
     if len(rows) == 0:
-        return pd.DataFrame({n: np.empty(0, np.float32) for n in names}, index=index)
-    result = predict_batches(_loaded(archive), rows)
-    z, z_log_var = result if two_outputs else (result, None)
-    values = np.concatenate([z, z_log_var], axis=1) if log_var else z
-    return pd.DataFrame(values.astype(np.float32, copy=False), columns=names, index=index)
+        return pd.DataFrame({n: np.empty(0, np.float32) for n in layout.columns}, index=index)
+    values = layout.features(predict_batches(_loaded(archive), rows), log_var)
+    return pd.DataFrame(values, columns=layout.columns, index=index)

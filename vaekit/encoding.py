@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from vaekit.files import atomic_path
 
-__all__ = ["encode_to_parquet", "load_encoder"]
+__all__ = ["FeatureLayout", "encode_to_parquet", "feature_layout", "load_encoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +91,71 @@ def _rows_of(source, *, skip_bad_records, image_size, color_mode, columns):
     return tf.data.Dataset.from_tensor_slices(np.asarray(source, dtype=np.float32))
 
 
-def _fit_shape(batch: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    if batch.shape[1:] == shape:
-        return batch
-    if math.prod(batch.shape[1:]) == math.prod(shape):
-        return batch.reshape(len(batch), *shape)
-    raise ValueError(f"the source's rows have shape {batch.shape[1:]}, but the encoder takes "
-                     f"{shape}.")
+@dataclass(frozen=True)
+class FeatureLayout:
+    """What encoding with one encoder gives: its input shape and its feature columns.
+
+    Shared by :func:`encode_to_parquet` and :func:`vaekit.cluster.encode_with_dask`,
+    so both write the same columns.
+
+    Attributes
+    ----------
+    encoder : keras.Model
+        The encoder.
+    sample_shape : tuple of int
+        Shape of one row the encoder takes.
+    two_outputs : bool
+        Whether the encoder returns ``[z_mean, z_log_var]`` (a VAE's).
+    columns : list of str
+        ``z_0, ...`` and, with ``log_var``, ``log_var_0, ...``.
+    """
+
+    encoder: object
+    sample_shape: tuple[int, ...]
+    two_outputs: bool
+    columns: list[str]
+
+    def fit_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` in the encoder's sample shape (flat rows are reshaped); else raise."""
+        if rows.shape[1:] == self.sample_shape:
+            return rows
+        if math.prod(rows.shape[1:]) == math.prod(self.sample_shape):
+            return rows.reshape(len(rows), *self.sample_shape)
+        raise ValueError(f"the rows have shape {rows.shape[1:]}, but the encoder takes "
+                         f"{self.sample_shape}.")
+
+    def features(self, result, log_var: bool) -> np.ndarray:
+        """The encoder's output for a batch as one float32 array in ``columns`` order."""
+        z, z_log_var = result if self.two_outputs else (result, None)
+        values = np.concatenate([z, z_log_var], axis=1) if log_var else z
+        return values.astype(np.float32, copy=False)
+
+
+def feature_layout(model, log_var: bool = False) -> FeatureLayout:
+    """The encoder of ``model`` (see :func:`load_encoder`) and the features it gives.
+
+    Parameters
+    ----------
+    model : keras.Model, estimator or path
+        Anything :func:`load_encoder` takes.
+    log_var : bool, default=False
+        Also the posterior log-variances (VAE encoders only).
+
+    Returns
+    -------
+    FeatureLayout
+    """
+    encoder = load_encoder(model)
+    two_outputs = len(encoder.outputs) == 2
+    if log_var and not two_outputs:
+        raise ValueError("log_var=True needs a VAE encoder ([z_mean, z_log_var]); this "
+                         "encoder has one output.")
+    latent = int(encoder.outputs[0].shape[-1])
+    columns = [f"z_{j}" for j in range(latent)]
+    if log_var:
+        columns += [f"log_var_{j}" for j in range(latent)]
+    shape = tuple(int(d) for d in encoder.inputs[0].shape[1:])
+    return FeatureLayout(encoder, shape, two_outputs, columns)
 
 
 def encode_to_parquet(model, source, output: str | os.PathLike[str], *,
@@ -147,12 +206,7 @@ def encode_to_parquet(model, source, output: str | os.PathLike[str], *,
 
     if int(shard_rows) != shard_rows or shard_rows < 1:
         raise ValueError(f"shard_rows must be a positive integer, got {shard_rows!r}.")
-    encoder = load_encoder(model)
-    two_outputs = len(encoder.outputs) == 2
-    if log_var and not two_outputs:
-        raise ValueError("log_var=True needs a VAE encoder ([z_mean, z_log_var]); this encoder "
-                         "has one output.")
-    shape = tuple(int(d) for d in encoder.inputs[0].shape[1:])
+    layout = feature_layout(model, log_var)
     dataset = _rows_of(source, skip_bad_records=skip_bad_records, image_size=image_size,
                        color_mode=color_mode, columns=columns)
     output = Path(output)
@@ -173,13 +227,10 @@ def encode_to_parquet(model, source, output: str | os.PathLike[str], *,
 
     with explain_stream_errors(dataset):
         for batch in dataset.batch(PREDICT_BATCH_ROWS).as_numpy_iterator():
-            batch = _fit_shape(np.asarray(batch, dtype=np.float32), shape)
-            result = predict_batches(encoder, batch)
-            z, z_log_var = (result if two_outputs else (result, None))
+            batch = layout.fit_rows(np.asarray(batch, dtype=np.float32))
+            values = layout.features(predict_batches(layout.encoder, batch), log_var)
             arrays = {"row_id": np.arange(row_id, row_id + len(batch), dtype=np.int64)}
-            arrays.update({f"z_{j}": z[:, j] for j in range(z.shape[1])})
-            if log_var:
-                arrays.update({f"log_var_{j}": z_log_var[:, j] for j in range(z.shape[1])})
+            arrays.update(zip(layout.columns, values.T))
             table = pa.RecordBatch.from_pydict(arrays)
             row_id += len(batch)
             while table.num_rows:
