@@ -55,11 +55,19 @@ def test_unknown_option_is_refused():
 
 def test_keras_models_are_copied_with_fresh_weights():
     encoder, decoder = build_encoder((N_FEATURES,), 2), build_decoder((N_FEATURES,), 2)
+    encoder.set_weights([np.zeros_like(w) for w in encoder.get_weights()])
     arch = custom_architecture(encoder, decoder)
     first = build_vae((N_FEATURES,), latent_dim=2, architecture=arch)
     second = build_vae((N_FEATURES,), latent_dim=2, architecture=arch)
     assert first.encoder is not encoder and first.encoder is not second.encoder
     assert first.encoder.count_params() == encoder.count_params()
+    # Freshly initialised, not the given model's (zeroed) weights, and not shared.
+    kernel = first.encoder.get_layer("my_hidden").get_weights()[0]
+    assert np.abs(kernel).sum() > 0
+    first.encoder.get_layer("my_hidden").set_weights(
+        [np.ones_like(w) for w in first.encoder.get_layer("my_hidden").get_weights()])
+    assert not np.array_equal(second.encoder.get_layer("my_hidden").get_weights()[0],
+                              first.encoder.get_layer("my_hidden").get_weights()[0])
 
 
 @pytest.mark.parametrize(
