@@ -13,7 +13,7 @@ from vaekit._validation import (
     check_positive_int,
     numeric_problem,
 )
-from vaekit.keras_files import CheckedFilesMixin
+from vaekit.keras_weights import CheckedFilesMixin
 from vaekit.losses import get_reconstruction_loss
 from vaekit.models._fixed_batches import predict_batches
 from vaekit.training.callbacks import StopOnNonFiniteLoss

@@ -18,7 +18,7 @@ from vaekit.augmentation import Augmenter
 from vaekit.builders.classifier_head import build_head
 from vaekit.config.recipe import FinetuneRecipe
 from vaekit.distribution import scale_loss
-from vaekit.keras_files import CheckedFilesMixin
+from vaekit.keras_weights import CheckedFilesMixin
 from vaekit.layers import Sampling
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
