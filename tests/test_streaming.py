@@ -238,3 +238,60 @@ def test_celeb_a_pipeline_pretrains_from_a_stream_of_mock_faces(tmp_path):
     assert len(history["loss"]) >= 1 and np.isfinite(history["loss"]).all()
     assert (tmp_path / "run" / "models" / "vae.keras").is_file()
     assert (tmp_path / "run" / "plots" / "reconstructions.png").is_file()
+
+
+def _streamed_mnist(tmp_path, **finetune) -> dict:
+    """A pipeline that streams (mock) MNIST, shrunk to 8x8, and fine-tunes a tiny model."""
+    return {
+        "name": "mnist_streamed", "seed": 0,
+        "data": {"kind": "tfds", "name": "mnist", "split_train": "train", "split_test": "test",
+                 "image_size": [8, 8], "streaming": True, "data_dir": str(tmp_path / "tfds")},
+        "model": {"latent_dim": 2, "hidden_units": [16]},
+        "pretrain": {"epochs": 1, "batch_size": 32},
+        "finetune": {"seeds": [0], "epochs": 1, "batch_size": 32, **finetune},
+        "evaluate": {"probe": "logistic", "baselines": ["logistic_regression"]},
+        "outputs": {"plots": [], "report": False, "tensorboard": False},
+    }
+
+
+def test_a_streamed_pipeline_fine_tunes_at_two_label_counts_and_scores_every_test_row(
+        tmp_path):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from vaekit.runner import Runner, parse_pipeline
+
+    pipeline = parse_pipeline(_streamed_mnist(tmp_path, labels_per_class=[2, 3]))
+    with tfds.testing.mock_data(num_examples=100):
+        runner = Runner(pipeline, tmp_path / "run", verbose=0)
+        runner.open(fresh=True)
+        runner.run()
+    data = runner.data
+    assert data.train_stream is not None and data.n_train == 100 and data.n_test == 100
+    # In memory: the 3 rows per class the largest count needs, then the unlabeled sample.
+    assert np.bincount(data.y_train[data.y_train >= 0]).tolist() == [3] * 10
+    run = tmp_path / "run"
+    for key in ("2_per_class", "3_per_class"):
+        assert (run / "models" / f"classifier_{key}_seed0.keras").is_file(), key
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["n_test"] == 100
+    rows = {row["label_count"]: row for row in metrics["experiments"]}
+    assert [rows[k]["n_labels"] for k in ("2_per_class", "3_per_class")] == [20, 30]
+    for row in rows.values():
+        assert 0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["vae_probe"] <= 1.0
+        # Every test row was scored, streamed: the confusion matrix counts all 100.
+        assert np.sum(row["confusion_matrix"]) == 100
+        assert row["baselines_sample"]["test_rows"] == 100
+        assert "kept in memory" in row["baselines_sample"]["note"]
+    assert (run / "metrics.csv").is_file()
+
+
+def test_a_streamed_scan_that_runs_out_of_a_class_says_how_many_the_data_allows(tmp_path):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from vaekit.data import DataError
+    from vaekit.runner import Runner, parse_pipeline
+
+    pipeline = parse_pipeline(_streamed_mnist(tmp_path, labels_per_class=[60]))
+    with tfds.testing.mock_data(num_examples=100), pytest.raises(
+            DataError, match=r"needs 60 labelled training rows of every class, but all 100 "
+                             r"rows of TFDS mnist.*the most this data allows is \d+ per class"):
+        Runner(pipeline, tmp_path / "run", verbose=0).open(fresh=True)
+    assert not (tmp_path / "run").exists()

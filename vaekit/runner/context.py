@@ -133,6 +133,21 @@ class SavedModels:
             self._codes[key] = self.get(name).encode(x)
         return self._codes[key]
 
+    def test_codes(self, name: str, data: PreparedData) -> tuple[np.ndarray, np.ndarray]:
+        """Latent means of every test row under model ``name`` and the rows' classes, once.
+
+        A streamed test split (``data.test_stream``) passes through the encoder a
+        batch at a time (:func:`vaekit.runner.streamed_scoring.streamed_codes`).
+        """
+        if data.test_stream is None:
+            return self.latent_codes(name, data.x_test), data.y_test
+        key = (name, id(data.test_stream))
+        if key not in self._codes:
+            from vaekit.runner.streamed_scoring import streamed_codes
+
+            self._codes[key] = streamed_codes(self.get(name), data.test_stream)
+        return self._codes[key]
+
 
 @dataclass
 class StageContext:

@@ -1,4 +1,10 @@
-"""The finetune stage: one classifier per (label count, seed), from the pretrained VAE."""
+"""The finetune stage: one classifier per (label count, seed), from the pretrained VAE.
+
+With ``data.streaming``, the labelled rows of each experiment are drawn from
+the ones a bounded scan kept in memory (:mod:`vaekit.runner.streamed_labels`)
+and every training row is streamed as the unlabeled part
+(``vaekit.finetune(vae, stream, labelled=(x, y))``).
+"""
 
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ def finetune_classifiers(ctx: StageContext) -> list:
         return experiments
     layout, data = ctx.layout, ctx.data
     config, recipe = ctx.pipeline.finetune.config, ctx.pipeline.finetune.recipe
-    schedule = config.schedule(len(data.x_train))
+    schedule = config.schedule(data.n_train)
     for index, (count, seed) in enumerate(experiments, 1):
         label = f"finetune {index}/{len(experiments)} ({count}, seed {seed})"
         result = layout.result("finetune", count, seed)
@@ -46,16 +52,19 @@ def finetune_classifiers(ctx: StageContext) -> list:
             ctx.echo(f"{label}: done already, kept")
             continue
         keep = data.labelled_indices(count, seed)
-        y = hide_labels(data.y_train, keep)
         ctx.echo(f"{label}: {len(keep)} labelled rows, {schedule.describe()}")
         began = time.perf_counter()
         log_name = f"finetune_{layout.unit_name(count, seed)}"
         callbacks = training_callbacks(layout, ctx.pipeline.outputs.tensorboard, label,
                                        schedule.rounds, log_name)
+        if data.train_stream is None:
+            rows = {"x": data.x_train, "y": hide_labels(data.y_train, keep)}
+        else:  # the labelled rows in memory, every training row streamed
+            rows = {"x": data.train_stream, "labelled": (data.x_train[keep], data.y_train[keep])}
         classifier, history = vaekit.finetune(
-            ctx.models.get("vae"), data.x_train, y, config, recipe=recipe, seed=seed,
+            ctx.models.get("vae"), config=config, recipe=recipe, seed=seed,
             verbose=ctx.verbose, callbacks=callbacks,
-            distribution=ctx.pipeline.training.distribution)
+            distribution=ctx.pipeline.training.distribution, **rows)
         publish_tensorboard(layout, log_name)
         save_keras_model(classifier, layout.classifier(count, seed))
         write_json(result, {

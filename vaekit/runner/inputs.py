@@ -37,7 +37,11 @@ class PreparedData:
     train_stream : tf.data.Dataset or None
         With ``data.streaming``: every training row, read lazily; ``x_train``
         and ``x_test`` then hold bounded samples (see
-        :mod:`vaekit.runner.streamed_inputs`).
+        :mod:`vaekit.runner.streamed_inputs`), and ``x_train`` also the
+        labelled rows fine-tuning draws from.
+    test_stream : tf.data.Dataset or None
+        With ``data.streaming`` and fine-tuning: ``(row, label)`` pairs of the
+        whole test split, which the evaluate stage scores in batches.
     """
 
     x_train: np.ndarray
@@ -47,6 +51,7 @@ class PreparedData:
     class_names: list[str] | None
     source: str
     train_stream: Any = None
+    test_stream: Any = None
 
     @property
     def n_train(self) -> int:
@@ -56,6 +61,15 @@ class PreparedData:
 
             return as_row_stream(self.train_stream).n_rows
         return len(self.x_train)
+
+    @property
+    def n_test(self) -> int:
+        """Test rows: the test stream's, or ``x_test``'s (0 without a test set)."""
+        if self.test_stream is not None:
+            from vaekit.streaming.rows import as_row_stream
+
+            return as_row_stream(self.test_stream, name="the test split").n_rows
+        return int(len(self.x_test)) if self.x_test is not None else 0
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -77,7 +91,7 @@ class PreparedData:
             "input_shape": list(self.input_shape),
             "n_train": int(self.n_train),
             "n_train_labelled": int(np.sum(self.y_train >= 0)),
-            "n_test": int(len(self.x_test)) if self.x_test is not None else 0,
+            "n_test": self.n_test,
             "n_classes": self.n_classes if np.any(self.y_train >= 0) else 0,
             "class_names": self.class_names,
         }

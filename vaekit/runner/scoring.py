@@ -48,6 +48,7 @@ def _evaluate_experiment(ctx: StageContext, count, seed: int) -> dict:
     from vaekit.data import hide_labels
     from vaekit.evaluation import classification_report, latent_probe
     from vaekit.runner.baselines import run_baselines
+    from vaekit.runner.streamed_scoring import baseline_rows, streamed_predictions
 
     layout, data, spec = ctx.layout, ctx.data, ctx.pipeline.evaluate
     finetuned = layout.result("finetune", count, seed)
@@ -59,19 +60,27 @@ def _evaluate_experiment(ctx: StageContext, count, seed: int) -> dict:
     record = json.loads(finetuned.read_text())
     keep = np.asarray(record["labelled_indices"], dtype=np.int64)
     classifier = load_saved_model(layout.classifier(count, seed))
-    report = classification_report(data.y_test, classifier.predict_classes(data.x_test))
+    if data.test_stream is None:
+        y_test, predicted = data.y_test, classifier.predict_classes(data.x_test)
+    else:  # every test row, a batch at a time
+        y_test, predicted = streamed_predictions(classifier, data.test_stream)
+    report = classification_report(y_test, predicted)
     row = {"label_count": count.key, "labels_per_class": count.per_class,
            "n_labels": int(len(keep)), "seed": seed, **report}
     if spec.probe is not None:
         for name in ctx.model_names:
             model = ctx.models.get(name)
+            codes, y_codes = ctx.models.test_codes(name, data)
             row[f"{name}_probe"] = latent_probe(
-                model.encode(data.x_train[keep]), data.y_train[keep],
-                ctx.models.latent_codes(name, data.x_test), data.y_test, kind=spec.probe)
+                model.encode(data.x_train[keep]), data.y_train[keep], codes, y_codes,
+                kind=spec.probe)
     if spec.baselines:
         row["baselines"] = run_baselines(
             data.x_train, hide_labels(data.y_train, keep), data.x_test, data.y_test,
             names=spec.baselines, seed=seed, max_unlabeled=spec.baseline_max_unlabeled)
+        if data.test_stream is not None:
+            row["baselines_sample"] = baseline_rows(data)
+            ctx.echo(row["baselines_sample"]["note"])
     return row
 
 
