@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import numpy as np
 import pytest
 
@@ -230,6 +231,23 @@ def test_a_pipeline_file_chooses_the_distribution_by_name():
     with pytest.raises(PipelineError, match="training.distribution: expected one of none, "
                                             "mirrored, data_parallel, multi_worker"):
         parse_pipeline({**base, "training": {"distribution": "gpus"}})
-    with pytest.raises(PipelineError, match="training.distribution: multi_worker runs from "
-                                            "Python"):
-        parse_pipeline({**base, "training": {"distribution": "multi_worker"}})
+    # Several machines: the same file on every one (tests/test_multi_host.py runs it).
+    multi = parse_pipeline({**base, "training": {"distribution": "multi_worker"}})
+    assert multi.training.distribution == "multi_worker"
+    with pytest.raises(PipelineError, match="training.distribution: multi_worker pretrains "
+                                            "across machines, but fine-tuning runs on one"):
+        parse_pipeline({**base, "training": {"distribution": "multi_worker"},
+                        "finetune": {"labels_per_class": [2]}})
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's refusal")
+def test_a_multi_worker_pipeline_on_tensorflow_stops_at_start_up_and_writes_nothing(tmp_path):
+    from vaekit.distribution import TF_MULTI_WORKER
+    from vaekit.runner import Runner, parse_pipeline
+
+    pipeline = parse_pipeline({"data": {"kind": "digits"},
+                               "training": {"distribution": "multi_worker"}})
+    with pytest.raises(ValueError) as info:
+        Runner(pipeline, tmp_path / "run", verbose=0).open(fresh=True)
+    assert str(info.value) == TF_MULTI_WORKER.format(keras=keras.__version__)
+    assert not (tmp_path / "run").exists()

@@ -277,3 +277,40 @@ def test_tensorflow_multi_worker_strategy_still_fails():
         assert lines, err[-3000:]
         assert lines[-1].startswith("RESULT failed ValueError"), lines[-1]
         assert "Invalid reduction dimension" in lines[-1]
+
+
+# ----------------------------------------------------------------------------- pipeline files
+
+PIPELINE = """\
+name: two_machines
+data: {kind: digits}
+model: {latent_dim: 2, hidden_units: [16]}
+pretrain: {epochs: 1, batch_size: 64}
+training: {distribution: multi_worker}
+outputs: {plots: [], report: false, tensorboard: false}
+"""
+
+
+@pytest.mark.slow
+def test_one_pipeline_file_on_two_workers_writes_one_run_folder(tmp_path):
+    """Both processes run the same ``vaekit run``; each is given its own --output, as on
+    two machines with their own disks: the chief's is written, the other's never made."""
+    (tmp_path / "pipeline.yaml").write_text(PIPELINE)
+    ports = _free_ports(2)
+    private = [tmp_path / f"tmp{i}" for i in range(2)]
+    for folder in private:
+        folder.mkdir()
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "vaekit.cli", "run", str(tmp_path / "pipeline.yaml"),
+         "--output", str(tmp_path / f"run{i}")],
+        env=_cluster_env(i, ports, TMPDIR=str(private[i])), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(2)]
+    results = _finish(processes)
+    for returncode, _out, err in results:
+        assert returncode == 0, err[-4000:]
+    chief = tmp_path / "run0"
+    assert (chief / "models" / "vae.keras").is_file()
+    assert json.loads((chief / "histories" / "vae.json").read_text())["loss"]
+    assert (chief / "metrics.json").is_file() and not (chief / ".vaekit-run.lock").exists()
+    assert not (tmp_path / "run1").exists()  # process 1 wrote nothing there ...
+    assert list(private[1].iterdir()) == []  # ... and removed its private folder

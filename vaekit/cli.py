@@ -285,6 +285,10 @@ def _command(args: argparse.Namespace) -> int:
     runner = Runner(pipeline, output, verbose=verbose, echo=echo)
     runner.open(fresh=args.command == "run" and not args.resume)
     runner.run(STAGES if args.command == "run" else (args.command,))
+    if not runner.is_chief:
+        echo(f"process {runner.process.process_id} done; the chief (process 0) writes "
+             f"{output}")
+        return EXIT_OK
     if runner.layout.metrics_json.is_file() and args.command in ("run", "evaluate"):
         table = _summary_table(json.loads(runner.layout.metrics_json.read_text()))
         if table:

@@ -274,12 +274,15 @@ def parse_simple(section: dict, path: str, cls: type, problems: Problems):
     return cls(**kwargs)
 
 
-def check_distribution(training, problems: Problems) -> None:
+def check_distribution(training, problems: Problems, *, finetune=None, data=None) -> None:
     """``training.distribution``: a name of :data:`vaekit.distribution.DISTRIBUTIONS`.
 
-    ``multi_worker`` is refused here: every process of a multi-machine job would
-    write the run folder; train across machines with the Python API (see the
-    README's "Scaling out").
+    ``multi_worker`` runs the same pipeline file on every machine (only the
+    chief writes the run folder, see :mod:`vaekit.runner.workers`); it is
+    refused with a ``finetune:`` section (fine-tuning draws its joint batches in
+    one process: :func:`vaekit.semi_supervised.finetune.check_finetune_distribution`)
+    and with ``data.streaming: true`` (each process trains on its own share of
+    rows in memory).
     """
     from vaekit._distribution_names import DISTRIBUTIONS
 
@@ -287,11 +290,17 @@ def check_distribution(training, problems: Problems) -> None:
     if name is not None and name not in DISTRIBUTIONS:
         problems.expected("training.distribution",
                           "one of " + ", ".join(DISTRIBUTIONS) + " or null", name)
-    elif name == "multi_worker":
+    elif name == "multi_worker" and finetune is not None:
         problems.add("training.distribution",
-                     "multi_worker runs from Python (vaekit.pretrain_vae(..., "
-                     "distribution='multi_worker')), not from a pipeline file yet; use "
-                     "mirrored, data_parallel or none here")
+                     "multi_worker pretrains across machines, but fine-tuning runs on one "
+                     "(its joint batches are drawn by one process); remove the finetune "
+                     "section and fine-tune the pretrained model in a second pipeline with "
+                     "mirrored, data_parallel or none")
+    elif name == "multi_worker" and data is not None and data.streaming is True:
+        problems.add("training.distribution",
+                     "multi_worker splits rows in memory across the processes; set "
+                     "data.streaming: false (streamed data across machines is not supported "
+                     "yet)")
 
 
 def check_choices(evaluate: EvaluateSpec, outputs: OutputsSpec, problems: Problems) -> None:

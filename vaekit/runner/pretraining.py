@@ -19,15 +19,13 @@ from vaekit.runner.event_files import write_history_events
 __all__ = ["pretrain_models"]
 
 
-def _trainer(ctx: StageContext, name: str, schedule):
+def _trainer(ctx: StageContext, name: str, schedule, plan):
     """A freshly built model ``name`` and ``train_round(round) -> logs`` for it."""
     import vaekit
-    from vaekit.distribution import get_distribution
     from vaekit.semi_supervised.pretrain import repeat_for_rounds
     from vaekit.training.seeding import seed_everything
 
     config, seed, x = ctx.pipeline.pretrain, ctx.pipeline.seed, ctx.data.x_train
-    plan = get_distribution(ctx.pipeline.training.distribution)
     plan.check_batch_size(config.batch_size, "pretrain.batch_size")
     # No TensorBoard callback: it would open an event file per round (per fit call);
     # _pretrain_one writes the whole history as one event file instead.
@@ -71,13 +69,16 @@ def _in_scope(plan, train_round):
 
 
 def _pretrain_one(ctx: StageContext, name: str) -> None:
+    from vaekit.distribution import get_distribution
+
     layout = ctx.layout
     if layout.model(name).is_file() and layout.history(name).is_file():
         ctx.echo(f"pretrain {name}: done already, kept")
         return
     config, seed = ctx.pipeline.pretrain, ctx.pipeline.seed
     schedule = config.schedule(ctx.data.n_train)
-    model, train_round = _trainer(ctx, name, schedule)
+    plan = get_distribution(ctx.pipeline.training.distribution)
+    model, train_round = _trainer(ctx, name, schedule, plan)
     checkpoint = EpochCheckpoint(layout.checkpoint(name))
     if checkpoint.exists():
         ctx.echo(f"pretrain {name}: resuming from {checkpoint.path}")
@@ -88,7 +89,8 @@ def _pretrain_one(ctx: StageContext, name: str) -> None:
     save_keras_model(model, layout.model(name))
     write_json(layout.history(name), history)
     checkpoint.remove()
-    ctx.models.keep(name, model)
+    if plan.num_processes == 1:  # across processes its weights live on every machine's
+        ctx.models.keep(name, model)  # devices: the later stages load the saved copy
 
 
 def pretrain_models(ctx: StageContext) -> None:

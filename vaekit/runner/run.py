@@ -5,6 +5,16 @@ evaluation) is written atomically and skipped when the run is resumed;
 pretraining also keeps a checkpoint after every epoch. Each epoch's randomness
 is a function of the seed and the epoch number, so a resumed run ends with the
 same outputs as one that was never stopped.
+
+With ``training.distribution: multi_worker`` every machine runs the same
+command (``vaekit run pipeline.yaml --output DIR``). Each process learns its
+place from the cluster variables (``KERAS_DISTRIBUTION_PROCESS_ID`` and the
+others, or ``TF_CONFIG``, read by
+:func:`vaekit.distribution.cluster_from_environment`) when :meth:`Runner.open`
+joins the cluster, before the folder is touched. Process 0, the chief, writes
+``DIR``; the others pretrain in step with it, write into a private temporary
+folder that is removed at the end, and skip the later stages (see
+:mod:`vaekit.runner.workers`).
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from vaekit.runner.report import write_report
 from vaekit.runner.schedules import resolved_schedules
 from vaekit.runner.schema import Pipeline
 from vaekit.runner.scoring import evaluate_run
+from vaekit.runner.workers import CHIEF_STAGES, PrivateFolder, join_cluster
 
 __all__ = ["STAGES", "RunFolderError", "Runner"]
 
@@ -77,6 +88,13 @@ class Runner:
         self._models = SavedModels(self.layout)
         self._timings: dict = {}
         self._lock = RunFolderLock(self.layout.root)
+        self.process = None  # the multi_worker job, once open() has joined it
+        self._private: PrivateFolder | None = None
+
+    @property
+    def is_chief(self) -> bool:
+        """False in a process of a ``multi_worker`` job other than process 0 (after open)."""
+        return self.process is None or self.process.is_chief
 
     # ------------------------------------------------------------------ setup
     def open(self, fresh: bool) -> None:
@@ -106,7 +124,21 @@ class Runner:
             pipeline, or cannot be written.
         vaekit.data.DataError
             If the data does not fit the pipeline.
+        ValueError
+            With ``training.distribution: multi_worker`` on TensorFlow, or a
+            cluster description that does not parse.
+        TimeoutError
+            If the other processes of a ``multi_worker`` job do not join in time.
         """
+        self.process = join_cluster(self.pipeline)  # first: nothing is written before
+        if not self.is_chief:
+            self._private = PrivateFolder(self.layout.root, self.process)
+            self.layout = self._private.create(fresh)
+            self._models = SavedModels(self.layout)
+            self._lock = RunFolderLock(self.layout.root)
+            self.echo(f"process {self.process.process_id} of {self.process.num_processes}: "
+                      f"the chief (process 0) writes the run folder; this process pretrains "
+                      f"with it and writes only into {self.layout.root}, removed at the end")
         root = self.layout.root
         if root.exists() and not root.is_dir():
             raise RunFolderError(f"{root}: exists and is not a folder; pick another --output")
@@ -115,11 +147,17 @@ class Runner:
             self._open(fresh)
         except BaseException:
             self._lock.release(remove_folder_if_empty=True)
+            self._remove_private_folder()
             raise
 
     def close(self) -> None:
         """Release the output folder's lock (:meth:`run` does it when it ends)."""
         self._lock.release()
+        self._remove_private_folder()
+
+    def _remove_private_folder(self) -> None:
+        if self._private is not None:
+            self._private.remove()
 
     def _open(self, fresh: bool) -> None:
         root, layout = self.layout.root, self.layout
@@ -238,10 +276,16 @@ class Runner:
     def run(self, stages=STAGES) -> None:
         """Run ``stages`` in order, then record the time each took in timings.json."""
         chosen = [stage for stage in STAGES if stage in stages]
+        if not self.is_chief:  # the later stages read the saved models: the chief's work
+            skipped = [stage for stage in chosen if stage in CHIEF_STAGES]
+            chosen = [stage for stage in chosen if stage not in CHIEF_STAGES]
+            if skipped:
+                self.echo(f"process {self.process.process_id}: {', '.join(skipped)} left to "
+                          "the chief (process 0)")
         self._lock.acquire()
         try:
             try:
-                with RunProgress.for_run(self.pipeline, len(self.data.x_train), chosen,
+                with RunProgress.for_run(self.pipeline, self.data.n_train, chosen,
                                          verbose=self.verbose, echo=self.echo) as progress:
                     for index, stage in enumerate(chosen, 1):
                         self.echo(f"== stage {index}/{len(chosen)}: {stage} ==")
@@ -256,6 +300,7 @@ class Runner:
             raise clear from err
         finally:
             self._lock.release()
+            self._remove_private_folder()
 
     def write_timings(self) -> None:
         """Add this invocation's seconds per stage to ``timings.json`` and ``provenance.json``."""

@@ -22,7 +22,7 @@ A pipeline file is YAML with these sections (only ``data`` is required)::
       seeds: [0, 1, 2]
       epochs: 20                 # and any other FinetuneConfig field
     training:
-      distribution: none         # none | mirrored | data_parallel: every device of this machine
+      distribution: none         # none | mirrored | data_parallel (this machine) | multi_worker
     evaluate:
       baselines: [logistic_regression, pca_logistic, label_spreading, self_training]
       probe: logistic            # logistic | knn | null: a classifier on the frozen latent means
@@ -223,7 +223,7 @@ def parse_pipeline(
     _sections.check_choices(evaluate, outputs, problems)
     training = _sections.parse_simple(_sections.section(raw, "training", problems),
                                      "training", TrainingSpec, problems)
-    _sections.check_distribution(training, problems)
+    _sections.check_distribution(training, problems, finetune=finetune, data=data)
     problems.raise_if_any(source)
     return Pipeline(
         name=name, seed=seed, data=data, pretrain=pretrain, autoencoder=autoencoder,

@@ -181,7 +181,10 @@ class TrainingSpec:
         ``none`` or null (one device), ``mirrored`` or ``data_parallel`` (every
         device of this machine: TensorFlow's ``MirroredStrategy``, Keras'
         ``DataParallel`` on JAX); see :mod:`vaekit.distribution`. Batch sizes
-        are global and must divide evenly across the devices.
+        are global and must divide evenly across the devices. ``multi_worker``
+        (JAX backend, pipelines without ``finetune:``): every machine runs the
+        same ``vaekit run`` command and only process 0 writes the run folder
+        (see :mod:`vaekit.runner.workers`).
     """
 
     distribution: str | None = None
