@@ -48,12 +48,18 @@ def test_mixup_and_label_propagation_resolve_on_for_pixel_data_only():
     assert (table.mixup, table.label_propagation_weight) == (0.0, 0.0)
 
 
-def test_interpolation_consistency_resolves_on_for_flat_pixel_rows_only():
-    resolved = {shape_loss: FinetuneRecipe().resolved(*shape_loss).consistency_weight
-                for shape_loss in (((784,), "bce"), ((28, 28, 1), "bce"), ((30,), "mse"))}
-    assert resolved == {((784,), "bce"): 10.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
+def test_adversarial_training_resolves_on_for_flat_pixel_rows_only():
+    shapes = (((784,), "bce"), ((28, 28, 1), "bce"), ((30,), "mse"))
+    resolved = {shape_loss: FinetuneRecipe().resolved(*shape_loss) for shape_loss in shapes}
+    assert {k: r.adversarial_weight for k, r in resolved.items()} == {
+        ((784,), "bce"): 1.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
+    assert {k: r.entropy_weight for k, r in resolved.items()} == {
+        ((784,), "bce"): 1.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
+    assert {r.consistency_weight for r in resolved.values()} == {0.0}  # ICT is opt-in
     assert FinetuneRecipe(consistency_weight=2.0).resolved((28, 28, 1), "bce") \
         .consistency_weight == 2.0
+    assert FinetuneRecipe(adversarial_weight=0.0).resolved((784,), "bce") \
+        .adversarial_weight == 0.0
 
 
 def test_input_graph_share_of_the_soft_targets_is_for_rows_not_images():

@@ -125,7 +125,8 @@ def fixed_views():
 
 def test_compute_loss_is_the_weighted_sum_of_the_terms():
     recipe = FinetuneRecipe(alpha=0.1, pseudo_label_weight=2.0, label_propagation_weight=3.0,
-                            consistency_weight=0.5, mixup=0.5,
+                            consistency_weight=0.5, mixup=0.5, adversarial_weight=0.0,
+                            entropy_weight=0.0,
                             class_weight={0: 2.0, 1: 1.0, 2: 0.5})
     model = tiny_classifier(recipe, free_bits=0.2)
     views = fixed_views()
@@ -155,7 +156,8 @@ def test_compute_loss_is_the_weighted_sum_of_the_terms():
 def test_terms_with_zero_weight_are_left_out():
     model = tiny_classifier(FinetuneRecipe(alpha=0.0, pseudo_label_weight=0.0, mixup=0.0,
                                            label_propagation_weight=0.0,
-                                           consistency_weight=0.0))
+                                           consistency_weight=0.0, adversarial_weight=0.0,
+                                           entropy_weight=0.0))
     views = fixed_views()
     labels = np.array([1, 1])
     total = float(model.compute_loss(y=labels, y_pred=views))
@@ -171,7 +173,7 @@ def test_classify_from_sample_feeds_the_head_a_sampled_latent():
 
     def labelled_predictions(classify_from):
         model = tiny_classifier(FinetuneRecipe(augment="none", mixup=0.0,
-                                               consistency_weight=0.0,
+                                               consistency_weight=0.0, adversarial_weight=0.0,
                                                classify_from=classify_from))
         return [numpy(model((x, x), training=True)["p_labelled"]) for _ in range(2)]
 

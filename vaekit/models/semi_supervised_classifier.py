@@ -20,6 +20,7 @@ from vaekit.config.recipe import FinetuneRecipe
 from vaekit.distribution import scale_loss
 from vaekit.keras_weights import CheckedFilesMixin
 from vaekit.layers import Sampling
+from vaekit.losses import adversarial
 from vaekit.losses import finetune_objective as objective
 from vaekit.losses import get_reconstruction_loss
 from vaekit.models._fixed_batches import predict_batches
@@ -27,7 +28,8 @@ from vaekit.models.base import PREDICT_BATCH_SIZE
 
 #: The metrics of a training step, in the order Keras logs them.
 TERM_METRICS = ("classification_loss", "vae_loss", "pseudo_label_loss", "propagation_loss",
-                "consistency_loss", "confident_fraction", "accuracy")
+                "consistency_loss", "adversarial_loss", "balance_loss", "entropy_loss",
+                "confident_fraction", "accuracy")
 
 
 @keras.saving.register_keras_serializable(package="vaekit")
@@ -135,6 +137,12 @@ class SemiSupervisedClassifier(CheckedFilesMixin, keras.Model):
                 soft_targets, y_pred)
         if recipe.consistency_weight > 0:
             total = total + recipe.consistency_weight * self._consistency_term(y_pred)
+        if recipe.adversarial_weight > 0:
+            total = total + recipe.adversarial_weight * self._adversarial_term(y_pred)
+        if recipe.balance_weight > 0:
+            total = total + recipe.balance_weight * self._balance_term(labels, y_pred)
+        if recipe.entropy_weight > 0:
+            total = total + recipe.entropy_weight * self._entropy_term(y_pred)
         return scale_loss(total)
 
     def _classification_term(self, labels, y_pred):
@@ -176,6 +184,24 @@ class SemiSupervisedClassifier(CheckedFilesMixin, keras.Model):
                                           y_pred["perm_unlabeled"])
         loss = objective.consistency_loss(y_pred["p_mixed"], targets)
         self.trackers["consistency_loss"].update_state(loss)
+        return loss
+
+    def _adversarial_term(self, y_pred):
+        loss = ops.mean(adversarial.kl_divergence(ops.stop_gradient(y_pred["p_weak"]),
+                                                  y_pred["p_adversarial"]))
+        self.trackers["adversarial_loss"].update_state(loss)
+        return loss
+
+    def _balance_term(self, labels, y_pred):
+        prior = ops.mean(ops.one_hot(labels, self.n_classes), axis=0)
+        loss = adversarial.kl_divergence(prior, ops.mean(y_pred["p_weak"], axis=0))
+        self.trackers["balance_loss"].update_state(loss)
+        return loss
+
+    def _entropy_term(self, y_pred):
+        p_weak = y_pred["p_weak"]
+        loss = ops.mean(objective.cross_entropy(p_weak, p_weak))
+        self.trackers["entropy_loss"].update_state(loss)
         return loss
 
     def _evaluation_loss(self, y, probabilities):
@@ -230,6 +256,9 @@ class SemiSupervisedClassifier(CheckedFilesMixin, keras.Model):
         if consistency:  # ICT: mixes of unlabeled rows, Beta(1, 1) as in Verma et al.
             lam_unl, perm_unl = self._mixup_draw(n_unl, x_unlabeled.dtype, 1.0)
             views.append(self._mix(x_unlabeled, lam_unl, perm_unl))
+        adversarial_term = self.recipe.adversarial_weight > 0
+        if adversarial_term:  # VAT: the weak view moved where the prediction changes most
+            views.append(self._adversarial_view(views[1], training))
         z_mean, z_log_var = self._encode(ops.concatenate(views, axis=0), training)
         z = self.sampling([z_mean, z_log_var], training=training)
         features = z if self.recipe.classify_from == "sample" else z_mean
@@ -244,9 +273,26 @@ class SemiSupervisedClassifier(CheckedFilesMixin, keras.Model):
             "lam": lam, "perm": perm,
         }
         if consistency:
-            out.update(p_mixed=probabilities[end_strong:], lam_unlabeled=lam_unl,
-                       perm_unlabeled=perm_unl)
+            out.update(p_mixed=probabilities[end_strong:end_strong + n_unl],
+                       lam_unlabeled=lam_unl, perm_unlabeled=perm_unl)
+        if adversarial_term:
+            out["p_adversarial"] = probabilities[-n_unl:]
         return out
+
+    def _adversarial_view(self, x, training):
+        """``x`` plus its virtual adversarial perturbation (no gradient through the step)."""
+        if self.recipe.adversarial_epsilon is None:
+            raise ValueError(
+                "recipe.adversarial_epsilon=None is measured from the training rows by "
+                "vaekit.finetune; training the model yourself, give it as a number (the L2 "
+                "norm of each row's perturbation) or set adversarial_weight=0.")
+
+        def predict(rows):
+            return self.head(self._encode(rows, training)[0], training=training)
+
+        r_adv = adversarial.virtual_adversarial_perturbation(
+            predict, x, predict(x), self.recipe.adversarial_epsilon, self.mix_seed)
+        return x + ops.cast(r_adv, x.dtype)
 
     def set_recipe(self, recipe: FinetuneRecipe) -> None:
         """Replace the objective (warm start: see :mod:`vaekit.semi_supervised.warm_start`).

@@ -7,6 +7,7 @@ loss itself is :meth:`vaekit.SemiSupervisedClassifier.compute_loss`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from vaekit.config import FinetuneConfig, FinetuneRecipe, Schedule
 from vaekit.distribution import Distribution, get_distribution
+from vaekit.losses.adversarial import AUTO_EPSILON_SAMPLE, AUTO_EPSILON_SHARE, epsilon_from_rows
 from vaekit.models.semi_supervised_classifier import SemiSupervisedClassifier
 from vaekit.models.vae import VAE
 from vaekit.semi_supervised.averaged_weights import KeepBestWeights
@@ -119,8 +121,10 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
     labelled_rows = np.flatnonzero(y_all != UNLABELED)
     train_rows, val_rows = validation_split(y_all, labelled_rows, config.validation_fraction,
                                             seed)
-    resolved = None if recipe is None else recipe.resolved(
-        vae.sample_shape, vae.reconstruction, y_all[train_rows], n_classes)
+    if recipe is None and classifier is None:
+        recipe = FinetuneRecipe()
+    resolved = None if recipe is None else _with_epsilon(recipe.resolved(
+        vae.sample_shape, vae.reconstruction, y_all[train_rows], n_classes), data, seed)
     schedule = config.schedule(data.n_rows)
     ema = config.resolved_ema_momentum(schedule.steps)
     if classifier is not None:
@@ -131,8 +135,7 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
         with plan.scope():
             model = SemiSupervisedClassifier(
                 _copy_model(vae.encoder), _copy_model(vae.decoder), n_classes,
-                recipe=resolved or FinetuneRecipe().resolved(
-                    vae.sample_shape, vae.reconstruction, y_all[train_rows], n_classes),
+                recipe=resolved,
                 beta=vae.beta, free_bits=vae.kl_divergence.free_bits,
                 reconstruction=vae.reconstruction, seed=seed)
             model.compile(optimizer=keras.optimizers.Adam(
@@ -168,6 +171,18 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
                             callbacks=all_callbacks, validation_data=validation,
                             **fit_options)
     return model, history.history
+
+
+def _with_epsilon(recipe: FinetuneRecipe, data, seed: int) -> FinetuneRecipe:
+    """``recipe`` with ``adversarial_epsilon=None`` measured from the training rows."""
+    if recipe.adversarial_weight <= 0 or recipe.adversarial_epsilon is not None:
+        return recipe
+    rows = data.x if isinstance(data, _InMemory) else sample_rows(
+        data.stream, AUTO_EPSILON_SAMPLE, seed)[0]
+    epsilon = epsilon_from_rows(rows, seed)
+    logger.info("adversarial_epsilon=None: %.3g (%.2f x the median nearest-neighbour "
+                "distance of the rows).", epsilon, AUTO_EPSILON_SHARE)
+    return dataclasses.replace(recipe, adversarial_epsilon=epsilon)
 
 
 class _InMemory:
