@@ -62,8 +62,9 @@ def test_the_perturbation_has_norm_epsilon_and_points_where_the_prediction_moves
 def test_automatic_epsilon_is_a_share_of_the_nearest_neighbour_spacing():
     grid = np.stack(np.meshgrid(np.arange(10.0), np.arange(10.0)), -1).reshape(-1, 2)
     assert epsilon_from_rows(3.0 * grid) == pytest.approx(AUTO_EPSILON_SHARE * 3.0)
-    with pytest.raises(ValueError, match="adversarial_epsilon"):
-        epsilon_from_rows(np.ones((10, 2)))
+    duplicated = np.concatenate([grid, grid])  # twins do not shrink the spacing
+    assert epsilon_from_rows(duplicated) == pytest.approx(AUTO_EPSILON_SHARE)
+    assert epsilon_from_rows(np.ones((10, 2))) is None  # no spacing at all
 
 
 def tiny_classifier(recipe: FinetuneRecipe):
@@ -156,3 +157,7 @@ def test_finetune_measures_epsilon_from_the_rows():
     model, _ = vaekit.finetune(vae, X, y, vaekit.FinetuneConfig(steps=2, batch_size=32),
                                recipe=FinetuneRecipe(adversarial_weight=1.0))
     assert model.recipe.adversarial_epsilon == pytest.approx(epsilon_from_rows(X))
+    constant, _ = vaekit.finetune(vae, np.zeros_like(X), y,
+                                  vaekit.FinetuneConfig(steps=2, batch_size=32),
+                                  recipe=FinetuneRecipe(adversarial_weight=1.0))
+    assert constant.recipe.adversarial_weight == 0.0  # nothing to perturb towards: off

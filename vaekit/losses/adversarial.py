@@ -76,14 +76,14 @@ AUTO_EPSILON_SHARE = 0.35
 AUTO_EPSILON_SAMPLE = 1_000
 
 
-def epsilon_from_rows(x, seed: int = 0) -> float:
+def epsilon_from_rows(x, seed: int = 0) -> float | None:
     """The automatic perturbation norm: a share of the median nearest-neighbour distance.
 
     A perturbation must stay well inside the gap between a row and its
     nearest neighbour, which is the data's own scale: 0.35 times the median
-    distance from a row to its nearest neighbour within a uniform sample of
-    1,000 rows. For MNIST pixels in [0, 1] that is 2.0, the value Miyato et
-    al. (2018) used; for scikit-learn's digits scaled to [0, 1], 0.38.
+    distance from a row to its nearest other distinct row within a uniform
+    sample of 1,000 rows. For MNIST pixels in [0, 1] that is 2.0, the value
+    Miyato et al. (2018) used; for scikit-learn's digits scaled to [0, 1], 0.38.
 
     Parameters
     ----------
@@ -94,8 +94,9 @@ def epsilon_from_rows(x, seed: int = 0) -> float:
 
     Returns
     -------
-    float
-        Positive; raises ``ValueError`` when every sampled row is a duplicate.
+    float or None
+        Positive; None when the sample holds fewer than two distinct rows
+        (no spacing to measure, and no direction in which the rows differ).
     """
     import numpy as np
     from sklearn.neighbors import NearestNeighbors
@@ -104,13 +105,8 @@ def epsilon_from_rows(x, seed: int = 0) -> float:
     if len(rows) > AUTO_EPSILON_SAMPLE:
         pick = np.random.default_rng(seed).choice(len(rows), AUTO_EPSILON_SAMPLE, replace=False)
         rows = rows[pick]
+    rows = np.unique(rows, axis=0)
     if len(rows) < 2:
-        raise ValueError("adversarial_epsilon=None needs at least 2 training rows to measure "
-                         "their spacing; give adversarial_epsilon as a number.")
+        return None
     distances, _ = NearestNeighbors(n_neighbors=2).fit(rows).kneighbors(rows)
-    typical = float(np.median(distances[:, 1]))
-    if not typical > 0:
-        raise ValueError("adversarial_epsilon=None: most sampled rows have an identical twin, "
-                         "so their spacing gives no scale; give adversarial_epsilon as a "
-                         "number (the L2 norm of each row's perturbation).")
-    return AUTO_EPSILON_SHARE * typical
+    return AUTO_EPSILON_SHARE * float(np.median(distances[:, 1]))

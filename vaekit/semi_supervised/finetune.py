@@ -180,6 +180,10 @@ def _with_epsilon(recipe: FinetuneRecipe, data, seed: int) -> FinetuneRecipe:
     rows = data.x if isinstance(data, _InMemory) else sample_rows(
         data.stream, AUTO_EPSILON_SAMPLE, seed)[0]
     epsilon = epsilon_from_rows(rows, seed)
+    if epsilon is None:
+        logger.info("adversarial training is off: the training rows hold fewer than two "
+                    "distinct rows, so there is no spacing to scale the perturbation by.")
+        return dataclasses.replace(recipe, adversarial_weight=0.0)
     logger.info("adversarial_epsilon=None: %.3g (%.2f x the median nearest-neighbour "
                 "distance of the rows).", epsilon, AUTO_EPSILON_SHARE)
     return dataclasses.replace(recipe, adversarial_epsilon=epsilon)
