@@ -74,9 +74,10 @@ class FinetuneConfig:
         ``None``: 0.5 for flat rows and sequences, 0 for images (whose latent
         space is trained on augmented views and is the better graph).
     label_propagation_max_rows : int
-        Label propagation runs on at most this many rows (the k-NN graph grows
-        with the square of the rows); on more, the recipe's propagation term
-        is left out and a log message says so.
+        Label propagation runs on at most this many rows (building the k-NN
+        graph grows with the square of the rows); on more, it runs on the
+        labelled rows plus a uniform sample of the others, the rest get no
+        soft target, and a log message says so.
     """
 
     epochs: int | None = None
