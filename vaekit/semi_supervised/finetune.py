@@ -7,7 +7,6 @@ loss itself is :meth:`vaekit.SemiSupervisedClassifier.compute_loss`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 
@@ -16,14 +15,19 @@ import numpy as np
 
 from vaekit.config import FinetuneConfig, FinetuneRecipe, Schedule
 from vaekit.distribution import Distribution, get_distribution
-from vaekit.losses.adversarial import AUTO_EPSILON_SAMPLE, AUTO_EPSILON_SHARE, epsilon_from_rows
 from vaekit.models.semi_supervised_classifier import SemiSupervisedClassifier
 from vaekit.models.vae import VAE
 from vaekit.semi_supervised.averaged_weights import KeepBestWeights
+from vaekit.semi_supervised.finetune_data import (
+    InMemory,
+    Streamed,
+    sample_rows_per_step,
+    streamed,
+    with_measured_epsilon,
+)
 from vaekit.semi_supervised.joint_batches import JointBatches
 from vaekit.semi_supervised.labels import UNLABELED, check_semi_supervised_labels
 from vaekit.streaming.joint import StreamTargets, stream_joint_batches
-from vaekit.semi_supervised.pretrain import check_first_batch
 from vaekit.semi_supervised.propagation import (
     LabelPropagationRefresh,
     PropagationRows,
@@ -32,7 +36,7 @@ from vaekit.semi_supervised.propagation import (
 )
 from vaekit.semi_supervised.warm_start import check_continuable, continue_with
 from vaekit.streaming.bad_records import explain_stream_errors
-from vaekit.streaming.rows import as_row_stream, is_dataset, sample_rows
+from vaekit.streaming.rows import is_dataset, sample_rows
 from vaekit.training.callbacks import EncoderFreeze, StopOnNonFiniteLoss
 from vaekit.training.seeding import seed_everything
 
@@ -109,13 +113,13 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
     if not isinstance(vae, VAE):
         raise TypeError(f"vae must be a vaekit.VAE, got {type(vae).__name__}.")
     if is_dataset(x):
-        data = _streamed(vae, x, y, labelled, n_rows)
+        data = streamed(vae, x, y, labelled, n_rows)
     else:
         if y is None or labelled is not None:
             raise ValueError("With array x, give y (class per row, -1 where unlabeled) and "
                              "no labelled=...; labelled=(x, y) goes with a dataset x.")
         x = vae.check_input(x)
-        data = _InMemory(x, check_semi_supervised_labels(y, len(x)))
+        data = InMemory(x, check_semi_supervised_labels(y, len(x)))
     y_all = data.y
     n_classes = int(y_all.max()) + 1
     labelled_rows = np.flatnonzero(y_all != UNLABELED)
@@ -123,7 +127,7 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
                                             seed)
     if recipe is None and classifier is None:
         recipe = FinetuneRecipe()
-    resolved = None if recipe is None else _with_epsilon(recipe.resolved(
+    resolved = None if recipe is None else with_measured_epsilon(recipe.resolved(
         vae.sample_shape, vae.reconstruction, y_all[train_rows], n_classes), data, seed)
     schedule = config.schedule(data.n_rows)
     ema = config.resolved_ema_momentum(schedule.steps)
@@ -143,7 +147,7 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
                 ema_momentum=ema or 0.99))
     logger.info("Fine-tuning: %s.", schedule.describe())
     all_callbacks = [StopOnNonFiniteLoss()]
-    if isinstance(data, _InMemory):
+    if isinstance(data, InMemory):
         batches = JointBatches(data.x, y_all, train_rows, config.batch_size,
                                config.labelled_batch_size, seed,
                                steps_per_round=schedule.steps_per_round)
@@ -173,69 +177,7 @@ def finetune(vae: VAE, x, y=None, config: FinetuneConfig | None = None, *,
     return model, history.history
 
 
-def _with_epsilon(recipe: FinetuneRecipe, data, seed: int) -> FinetuneRecipe:
-    """``recipe`` with ``adversarial_epsilon=None`` measured from the training rows."""
-    if recipe.adversarial_weight <= 0 or recipe.adversarial_epsilon is not None:
-        return recipe
-    rows = data.x if isinstance(data, _InMemory) else sample_rows(
-        data.stream, AUTO_EPSILON_SAMPLE, seed)[0]
-    epsilon = epsilon_from_rows(rows, seed)
-    if epsilon is None:
-        logger.info("adversarial training is off: the training rows hold fewer than two "
-                    "distinct rows, so there is no spacing to scale the perturbation by.")
-        return dataclasses.replace(recipe, adversarial_weight=0.0)
-    logger.info("adversarial_epsilon=None: %.3g (%.2f x the median nearest-neighbour "
-                "distance of the rows).", epsilon, AUTO_EPSILON_SHARE)
-    return dataclasses.replace(recipe, adversarial_epsilon=epsilon)
-
-
-class _InMemory:
-    """Array training data: every row, labels with -1 where unlabeled."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.x, self.y, self.n_rows = x, y, len(x)
-
-    def labelled_x(self, rows: np.ndarray) -> np.ndarray:
-        return self.x[rows]
-
-
-class _Streamed:
-    """A stream of unlabeled rows beside labelled rows in memory (``y`` indexes those)."""
-
-    def __init__(self, stream, x_labelled: np.ndarray, y_labelled: np.ndarray) -> None:
-        self.stream, self.x, self.y = stream, x_labelled, y_labelled
-        self.n_rows = stream.n_rows
-
-    def labelled_x(self, rows: np.ndarray) -> np.ndarray:
-        return self.x[rows]
-
-
-def _streamed(vae: VAE, x, y, labelled, n_rows) -> _Streamed:
-    if y is not None:
-        raise ValueError("x is a dataset of unlabeled rows: give the labelled rows as "
-                         "labelled=(x_labelled, y_labelled), not y.")
-    if labelled is None or len(labelled) != 2:
-        raise ValueError("x is a dataset of unlabeled rows; fine-tuning needs the labelled "
-                         "rows in memory as labelled=(x_labelled, y_labelled).")
-    stream = as_row_stream(x, n_rows)
-    if stream.sample_shape != vae.sample_shape:
-        raise ValueError(f"x's rows have shape {stream.sample_shape}, but the VAE takes "
-                         f"{vae.sample_shape}.")
-    check_first_batch(stream, vae.reconstruction)
-    x_labelled = vae.check_input(labelled[0], name="labelled[0]")
-    y_labelled = check_semi_supervised_labels(labelled[1], len(x_labelled))
-    if np.any(y_labelled == UNLABELED):
-        raise ValueError("labelled[1] holds -1 (unlabeled) entries; the labelled rows must "
-                         "all have a class (unlabeled rows belong in the stream x).")
-    return _Streamed(stream, x_labelled, y_labelled)
-
-
-def _sample_rows_per_step(batch_size: int, n_sample: int, n_rows: int) -> int:
-    """The sample's share of a step's unlabeled rows: its share of the data, at least 1."""
-    return max(1, min(batch_size, round(batch_size * n_sample / max(n_rows, 1))))
-
-
-def _stream_batches(model, data: _Streamed, train_rows, n_classes: int,
+def _stream_batches(model, data: Streamed, train_rows, n_classes: int,
                     config: FinetuneConfig, schedule: Schedule, seed: int, shuffle_buffer):
     """The tf.data batches of a streamed fine-tune and its propagation callbacks."""
     x_train, y_train = data.x[train_rows], data.y[train_rows]
@@ -251,7 +193,7 @@ def _stream_batches(model, data: _Streamed, train_rows, n_classes: int,
     rows = PropagationRows(np.concatenate([x_train, sample]), len(x_train),
                            lambda t, w: targets.write(t[len(x_train):], w[len(x_train):]))
     refresh = _first_targets(model, rows, y_train, n_classes, config, schedule)
-    per_step = _sample_rows_per_step(config.batch_size, len(sample), data.n_rows)
+    per_step = sample_rows_per_step(config.batch_size, len(sample), data.n_rows)
     batches = stream_joint_batches(x_train, y_train, data.stream, config.batch_size,
                                    config.labelled_batch_size, seed,
                                    shuffle_buffer=shuffle_buffer, targets=targets,
