@@ -112,6 +112,7 @@ def continue_with(model: SemiSupervisedClassifier, recipe: FinetuneRecipe | None
             f" weight averaging, but the schedule asks for ema_momentum={ema_momentum}; "
             "averaging cannot be switched when training continues. Keep ema_momentum "
             f"{'> 0' if optimizer.use_ema else '= 0'} or fine-tune a new classifier.")
+    _give_weights_their_own_buffers(model)
     changes = apply_recipe(model, recipe) if recipe is not None else {}
     current = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     if not np.isclose(current, learning_rate, rtol=1e-6, atol=0.0):
@@ -124,3 +125,16 @@ def continue_with(model: SemiSupervisedClassifier, recipe: FinetuneRecipe | None
         changes["ema_momentum"] = ema_momentum
     if changes:
         logger.info("Warm start applies: %s.", ", ".join(sorted(changes)))
+
+
+def _give_weights_their_own_buffers(model: SemiSupervisedClassifier) -> None:
+    """Copy each trainable weight's value into a buffer of its own.
+
+    Keras' ``fit`` ends by assigning each weight its moving average
+    (``finalize_variable_values``). On JAX the weight and its average then
+    hold the same array, and the next ``fit``, which donates both to the
+    compiled step, fails with "Attempt to donate the same buffer twice".
+    A copy costs one pass over the weights and changes no value.
+    """
+    for variable in model.trainable_variables:
+        variable.assign(keras.ops.copy(variable.value))
