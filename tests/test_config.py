@@ -55,11 +55,17 @@ def test_adversarial_training_resolves_on_for_flat_pixel_rows_only():
         ((784,), "bce"): 1.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
     assert {k: r.entropy_weight for k, r in resolved.items()} == {
         ((784,), "bce"): 1.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
+    assert {k: r.balance_weight for k, r in resolved.items()} == {
+        ((784,), "bce"): 1.0, ((28, 28, 1), "bce"): 0.0, ((30,), "mse"): 0.0}
     assert {r.consistency_weight for r in resolved.values()} == {0.0}  # ICT is opt-in
     assert FinetuneRecipe(consistency_weight=2.0).resolved((28, 28, 1), "bce") \
         .consistency_weight == 2.0
     assert FinetuneRecipe(adversarial_weight=0.0).resolved((784,), "bce") \
         .adversarial_weight == 0.0
+    # The class balance follows entropy minimisation, unless given.
+    assert FinetuneRecipe(entropy_weight=0.0).resolved((784,), "bce").balance_weight == 0.0
+    assert FinetuneRecipe(entropy_weight=2.0).resolved((30,), "mse").balance_weight == 1.0
+    assert FinetuneRecipe(balance_weight=0.0).resolved((784,), "bce").balance_weight == 0.0
 
 
 def test_input_graph_share_of_the_soft_targets_is_for_rows_not_images():

@@ -36,6 +36,9 @@ AUTO_PIXEL_LABEL_PROPAGATION_WEIGHT = 1.0
 AUTO_FLAT_PIXEL_ADVERSARIAL_WEIGHT = 1.0
 AUTO_FLAT_PIXEL_ENTROPY_WEIGHT = 1.0
 AUTO_FLAT_PIXEL_CONSISTENCY_WEIGHT = 0.0
+#: Class balance wherever entropy minimisation is on: it keeps entropy minimisation and
+#: pseudo-labels from locking two classes into one (MNIST flat, seed 1: 7.33 -> 2.02 %).
+AUTO_BALANCE_WEIGHT_WITH_ENTROPY = 1.0
 #: Fields that fix the model's structure: a continued model cannot change them.
 STRUCTURAL_FIELDS = ("head_units",)
 
@@ -94,11 +97,14 @@ class FinetuneRecipe:
         :func:`vaekit.finetune`, 0.35 times their median nearest-neighbour
         distance (see :func:`vaekit.losses.adversarial.epsilon_from_rows`;
         2.0 for MNIST pixels in [0, 1], the value of Miyato et al.).
-    balance_weight : float
+    balance_weight : float or None
         Weight of ``KL(prior || mean prediction)`` over each unlabeled batch,
         the prior being the class shares of the step's labelled rows: it keeps
         self-training from merging classes (two classes drifting into one
-        make the mean prediction lopsided). 0 turns it off.
+        make the mean prediction lopsided). 0 turns it off; ``None``: 1 where
+        ``entropy_weight`` resolves above 0, else 0. The prior assumes the
+        labelled rows have the class shares of the unlabeled ones: with
+        labels drawn k per class from strongly imbalanced data, set it to 0.
     entropy_weight : float or None
         Weight of the mean entropy of the predictions on unlabeled rows
         (entropy minimisation, Grandvalet and Bengio 2005; paired with VAT by
@@ -124,17 +130,17 @@ class FinetuneRecipe:
     consistency_weight: float | None = None
     adversarial_weight: float | None = None
     adversarial_epsilon: float | None = None
-    balance_weight: float = 0.0
+    balance_weight: float | None = None
     entropy_weight: float | None = None
     head_units: tuple = ()
     classify_from: str = "mean"
     class_weight: dict | str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("alpha", "pseudo_label_weight", "balance_weight"):
+        for name in ("alpha", "pseudo_label_weight"):
             check_non_negative_float(f"finetune.{name}", getattr(self, name))
         for name in ("mixup", "label_propagation_weight", "consistency_weight",
-                     "adversarial_weight", "entropy_weight"):
+                     "adversarial_weight", "entropy_weight", "balance_weight"):
             if getattr(self, name) is not None:
                 check_non_negative_float(f"finetune.{name}", getattr(self, name))
         if self.adversarial_epsilon is not None:
@@ -169,7 +175,8 @@ class FinetuneRecipe:
         -------
         FinetuneRecipe
             ``mixup``, ``label_propagation_weight``, ``consistency_weight``,
-            ``adversarial_weight`` and ``entropy_weight`` are numbers and
+            ``adversarial_weight``, ``entropy_weight`` and ``balance_weight``
+            are numbers and
             ``class_weight`` is a dict over every class, or None.
         """
         pixels = is_pixel_data(sample_shape, reconstruction)
@@ -187,10 +194,13 @@ class FinetuneRecipe:
         entropy = self.entropy_weight
         if entropy is None:
             entropy = AUTO_FLAT_PIXEL_ENTROPY_WEIGHT if flat_pixels else 0.0
+        balance = self.balance_weight
+        if balance is None:
+            balance = AUTO_BALANCE_WEIGHT_WITH_ENTROPY if entropy > 0 else 0.0
         return dataclasses.replace(
             self, mixup=float(mixup), label_propagation_weight=float(propagation),
             consistency_weight=float(consistency), adversarial_weight=float(adversarial),
-            entropy_weight=float(entropy),
+            entropy_weight=float(entropy), balance_weight=float(balance),
             class_weight=_resolve_class_weight(self.class_weight, y_labelled, n_classes))
 
     def class_weights(self, n_classes: int) -> list[float] | None:
