@@ -19,8 +19,11 @@ from vaekit.estimators import VAEClassifier, VAETransformer
 from vaekit.training.callbacks import StopOnNonFiniteLoss
 
 TINY = dict(latent_dim=2, hidden_units=(8,), batch_size=64)
+# The adversarial and entropy terms (on by default for these rows in [0, 1]) only add
+# encoder passes to training; what is tested here is prediction, Ctrl-C and undo.
 QUICK_FINETUNE = {"augment": "none", "mixup": 0.0, "pseudo_label_weight": 0.0,
-                  "label_propagation_weight": 0.0, "ema_momentum": 0.0}
+                  "label_propagation_weight": 0.0, "ema_momentum": 0.0,
+                  "adversarial_weight": 0.0, "entropy_weight": 0.0}
 
 
 @pytest.fixture(scope="module")
