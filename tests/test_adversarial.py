@@ -87,7 +87,8 @@ def views(**extra):
 
 
 def off(**weights):
-    weights = {"adversarial_weight": 0.0, "entropy_weight": 0.0, **weights}
+    weights = {"adversarial_weight": 0.0, "entropy_weight": 0.0, "balance_weight": 0.0,
+               **weights}
     return FinetuneRecipe(alpha=0.0, pseudo_label_weight=0.0, mixup=0.0,
                           label_propagation_weight=0.0, consistency_weight=0.0, **weights)
 
