@@ -21,6 +21,7 @@ from vaekit.estimators._validation_split import split_validation
 from vaekit.distribution import Distribution, get_distribution
 from vaekit.evaluation import ACTIVE_UNIT_NATS
 from vaekit.models import build_vae
+from vaekit.training.neighbour_targets import NeighbourTargets, nearest_neighbours
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,15 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         Per-dimension KL floor in nats (Kingma et al. 2016): a latent unit is
         not pushed towards the prior below it, which keeps units active (see
         ``n_active_units_``). 0 disables it.
+    n_neighbors : int, default=10
+        Neighbour reconstruction: each pass, every row's code is decoded
+        towards one of its ``n_neighbors`` nearest training rows (Euclidean,
+        drawn afresh each pass) instead of towards the row itself, so rows of
+        one neighbourhood get one code, and a linear model on few labels
+        separates them (Yeh et al. 2018's neighbor-encoder). The neighbours are
+        searched once, before training, among at most 20,000 rows (a seeded
+        sample above that). 0 trains a plain VAE that reconstructs each row;
+        ``score`` and ``inverse_transform`` always compare with the row itself.
     reconstruction : {"auto", "bce", "mse"}, default="auto"
         Reconstruction loss. ``"auto"`` picks ``"bce"`` (Bernoulli) when all
         of the training ``X`` lies in [0, 1], such as pixels scaled by 1/255,
@@ -179,6 +189,7 @@ default=None
         **COMMON_PARAMETER_CONSTRAINTS,
         "epochs": [Interval(Integral, 1, None, closed="left"), None],
         "free_bits": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -195,6 +206,7 @@ default=None
         architecture_options=None,
         beta=0.5,
         free_bits=0.5,
+        n_neighbors=10,
         reconstruction="auto",
         epochs=None,
         batch_size=256,
@@ -214,6 +226,7 @@ default=None
         self.architecture_options = architecture_options
         self.beta = beta
         self.free_bits = free_bits
+        self.n_neighbors = n_neighbors
         self.reconstruction = reconstruction
         self.epochs = epochs
         self.batch_size = batch_size
@@ -316,13 +329,28 @@ default=None
                 restore_best_weights=True,
             ))
         self.epochs_ = self._resolved_epochs(len(x))
+        rows, batch_size = plan.local_rows(x), plan.local_batch_size(self.batch_size)
+        data = self._neighbour_targets(rows, batch_size, seed)
         history = self.vae_.fit(
-            plan.local_rows(x), epochs=self.epochs_,
-            batch_size=plan.local_batch_size(self.batch_size),
+            data if data is not None else rows, epochs=self.epochs_,
+            batch_size=None if data is not None else batch_size, shuffle=data is None,
             validation_data=validation_data, callbacks=callbacks,
             verbose=min(int(self.verbose), 2),
         )
         return history.history
+
+    def _neighbour_targets(self, rows: np.ndarray, batch_size: int,
+                           seed: int) -> NeighbourTargets | None:
+        """Batches of (row, random neighbour) for neighbour reconstruction, or None when off."""
+        if self.n_neighbors == 0:
+            return None
+        if len(rows) < 2:
+            logger.info("n_neighbors=%d: %d training row has no neighbour; the VAE "
+                        "reconstructs it.", self.n_neighbors, len(rows))
+            return None
+        neighbours = nearest_neighbours(rows, self.n_neighbors, seed=seed)
+        first_epoch = len(next(iter(self.history_.values()), []))
+        return NeighbourTargets(rows, neighbours, batch_size, seed, first_epoch=first_epoch)
 
     # ------------------------------------------------------------------ transform
     def transform(self, X):
