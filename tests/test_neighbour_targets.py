@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vaekit.training.neighbour_targets import NeighbourTargets, nearest_neighbours
+from vaekit.training.neighbour_targets import (
+    NeighbourTargets,
+    auto_neighbours,
+    nearest_neighbours,
+)
 
 
 def line_rows(n: int = 10) -> np.ndarray:
@@ -85,6 +89,12 @@ def test_neighbour_batches_refuse_a_neighbour_table_of_the_wrong_shape():
         NeighbourTargets(line_rows(10), np.zeros((9, 2), dtype=int), batch_size=4, seed=0)
 
 
+@pytest.mark.parametrize("rows, expected", [(2, 1), (280, 1), (1257, 6), (2000, 10),
+                                             (60_000, 10)])
+def test_auto_neighbours_grow_with_the_rows_from_1_to_10(rows, expected):
+    assert auto_neighbours(rows) == expected
+
+
 def test_the_transformer_trains_on_neighbour_targets_and_n_neighbors_0_turns_them_off(
         monkeypatch):
     import keras
@@ -104,13 +114,26 @@ def test_the_transformer_trains_on_neighbour_targets_and_n_neighbors_0_turns_the
                    random_state=0).fit(x)
     assert isinstance(fed[-1], NeighbourTargets)
     assert fed[-1].neighbours.shape == (40, 3)
+    auto = VAETransformer(latent_dim=2, hidden_units=(8,), epochs=1, random_state=0).fit(x)
+    assert auto.n_neighbors_ == 1 and fed[-1].neighbours.shape == (40, 1)
     VAETransformer(latent_dim=2, hidden_units=(8,), epochs=1, n_neighbors=0,
                    random_state=0).fit(x)
     assert isinstance(fed[-1], np.ndarray)
 
 
+def test_a_single_training_row_is_reconstructed_itself_and_says_so(caplog):
+    from vaekit.estimators import VAETransformer
+
+    with caplog.at_level("INFO", logger="vaekit"):
+        fitted = VAETransformer(latent_dim=2, hidden_units=(8,), epochs=1,
+                                random_state=0).fit(np.full((1, 4), 0.5))
+    assert fitted.n_neighbors_ == 0
+    assert "has no neighbour" in caplog.text
+
+
 def test_the_transformer_refuses_a_negative_n_neighbors_by_name():
     from vaekit.estimators import VAETransformer
 
-    with pytest.raises(ValueError, match="n_neighbors"):
-        VAETransformer(n_neighbors=-1).fit(np.random.default_rng(0).uniform(size=(10, 3)))
+    for bad in (-1, "many"):
+        with pytest.raises(ValueError, match="n_neighbors"):
+            VAETransformer(n_neighbors=bad).fit(np.random.default_rng(0).uniform(size=(10, 3)))

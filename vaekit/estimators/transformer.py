@@ -11,7 +11,7 @@ import numpy as np
 
 # _fit_context, _param_validation: private, no public equivalent yet (scikit-learn#28963).
 from sklearn.base import TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from vaekit.estimators._base import COMMON_PARAMETER_CONSTRAINTS, BaseVAEEstimator
 from vaekit.estimators._generative import VAEGenerativeMixin
@@ -21,7 +21,11 @@ from vaekit.estimators._validation_split import split_validation
 from vaekit.distribution import Distribution, get_distribution
 from vaekit.evaluation import ACTIVE_UNIT_NATS
 from vaekit.models import build_vae
-from vaekit.training.neighbour_targets import NeighbourTargets, nearest_neighbours
+from vaekit.training.neighbour_targets import (
+    NeighbourTargets,
+    auto_neighbours,
+    nearest_neighbours,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +71,19 @@ class VAETransformer(TransformerMixin, VAEGenerativeMixin, BaseVAEEstimator):
         Per-dimension KL floor in nats (Kingma et al. 2016): a latent unit is
         not pushed towards the prior below it, which keeps units active (see
         ``n_active_units_``). 0 disables it.
-    n_neighbors : int, default=10
+    n_neighbors : "auto" or int, default="auto"
         Neighbour reconstruction: each pass, every row's code is decoded
         towards one of its ``n_neighbors`` nearest training rows (Euclidean,
         drawn afresh each pass) instead of towards the row itself, so rows of
         one neighbourhood get one code, and a linear model on few labels
-        separates them (Yeh et al. 2018's neighbor-encoder). The neighbours are
-        searched once, before training, among at most 20,000 rows (a seeded
-        sample above that). 0 trains a plain VAE that reconstructs each row;
-        ``score`` and ``inverse_transform`` always compare with the row itself.
+        separates them (Yeh et al. 2018's neighbor-encoder). ``"auto"``: one
+        neighbour per 200 training rows, between 1 and 10 (few rows mean small
+        groups, whose rows must not borrow their neighbours from other groups;
+        see :func:`vaekit.training.neighbour_targets.auto_neighbours`). The
+        neighbours are searched once, before training, among at most 20,000
+        rows (a seeded sample above that). 0 trains a plain VAE that
+        reconstructs each row; ``score`` and ``inverse_transform`` always
+        compare with the row itself.
     reconstruction : {"auto", "bce", "mse"}, default="auto"
         Reconstruction loss. ``"auto"`` picks ``"bce"`` (Bernoulli) when all
         of the training ``X`` lies in [0, 1], such as pixels scaled by 1/255,
@@ -138,6 +146,9 @@ default=None
     kl_per_dimension_ : ndarray of shape (latent_dim,)
         Mean KL (nats) of each latent unit over the training rows (at most
         10,000 of them): how much each feature carries.
+    n_neighbors_ : int
+        Neighbours per row the last ``fit`` reconstructed towards (0: the rows
+        themselves).
     n_active_units_ : int
         Latent units whose ``kl_per_dimension_`` exceeds 0.01 nats; inactive
         units equal the prior for every row and carry no information.
@@ -189,7 +200,7 @@ default=None
         **COMMON_PARAMETER_CONSTRAINTS,
         "epochs": [Interval(Integral, 1, None, closed="left"), None],
         "free_bits": [Interval(Real, 0, None, closed="left")],
-        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "n_neighbors": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -206,7 +217,7 @@ default=None
         architecture_options=None,
         beta=0.5,
         free_bits=0.5,
-        n_neighbors=10,
+        n_neighbors="auto",
         reconstruction="auto",
         epochs=None,
         batch_size=256,
@@ -342,13 +353,17 @@ default=None
     def _neighbour_targets(self, rows: np.ndarray, batch_size: int,
                            seed: int) -> NeighbourTargets | None:
         """Batches of (row, random neighbour) for neighbour reconstruction, or None when off."""
-        if self.n_neighbors == 0:
+        self.n_neighbors_ = (auto_neighbours(len(rows)) if self.n_neighbors == "auto"
+                             else int(self.n_neighbors))
+        if self.n_neighbors_ == 0:
             return None
         if len(rows) < 2:
-            logger.info("n_neighbors=%d: %d training row has no neighbour; the VAE "
+            logger.info("n_neighbors=%r: %d training row has no neighbour; the VAE "
                         "reconstructs it.", self.n_neighbors, len(rows))
+            self.n_neighbors_ = 0
             return None
-        neighbours = nearest_neighbours(rows, self.n_neighbors, seed=seed)
+        neighbours = nearest_neighbours(rows, self.n_neighbors_, seed=seed)
+        self.n_neighbors_ = neighbours.shape[1]
         first_epoch = len(next(iter(self.history_.values()), []))
         return NeighbourTargets(rows, neighbours, batch_size, seed, first_epoch=first_epoch)
 
