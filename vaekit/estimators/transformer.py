@@ -21,11 +21,7 @@ from vaekit.estimators._validation_split import split_validation
 from vaekit.distribution import Distribution, get_distribution
 from vaekit.evaluation import ACTIVE_UNIT_NATS
 from vaekit.models import build_vae
-from vaekit.training.neighbour_targets import (
-    NeighbourTargets,
-    auto_neighbours,
-    nearest_neighbours,
-)
+from vaekit.training.neighbour_targets import neighbour_batches
 
 logger = logging.getLogger(__name__)
 
@@ -341,7 +337,9 @@ default=None
             ))
         self.epochs_ = self._resolved_epochs(len(x))
         rows, batch_size = plan.local_rows(x), plan.local_batch_size(self.batch_size)
-        data = self._neighbour_targets(rows, batch_size, seed)
+        data = neighbour_batches(rows, self.n_neighbors, batch_size, seed,
+                                 first_epoch=len(next(iter(self.history_.values()), [])))
+        self.n_neighbors_ = 0 if data is None else data.neighbours.shape[1]
         history = self.vae_.fit(
             data if data is not None else rows, epochs=self.epochs_,
             batch_size=None if data is not None else batch_size, shuffle=data is None,
@@ -349,23 +347,6 @@ default=None
             verbose=min(int(self.verbose), 2),
         )
         return history.history
-
-    def _neighbour_targets(self, rows: np.ndarray, batch_size: int,
-                           seed: int) -> NeighbourTargets | None:
-        """Batches of (row, random neighbour) for neighbour reconstruction, or None when off."""
-        self.n_neighbors_ = (auto_neighbours(len(rows)) if self.n_neighbors == "auto"
-                             else int(self.n_neighbors))
-        if self.n_neighbors_ == 0:
-            return None
-        if len(rows) < 2:
-            logger.info("n_neighbors=%r: %d training row has no neighbour; the VAE "
-                        "reconstructs it.", self.n_neighbors, len(rows))
-            self.n_neighbors_ = 0
-            return None
-        neighbours = nearest_neighbours(rows, self.n_neighbors_, seed=seed)
-        self.n_neighbors_ = neighbours.shape[1]
-        first_epoch = len(next(iter(self.history_.values()), []))
-        return NeighbourTargets(rows, neighbours, batch_size, seed, first_epoch=first_epoch)
 
     # ------------------------------------------------------------------ transform
     def transform(self, X):

@@ -14,10 +14,13 @@ prior is used.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import keras
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 #: Rows the neighbours are searched among; above it, a seeded uniform sample of them.
 MAX_SEARCH_ROWS = 20_000
@@ -143,3 +146,37 @@ class NeighbourTargets(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+
+
+def neighbour_batches(rows: np.ndarray, n_neighbors: int | str, batch_size: int, seed: int,
+                      *, first_epoch: int = 0) -> NeighbourTargets | None:
+    """The batches of neighbour reconstruction on ``rows``, or None to reconstruct the rows.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray of shape (n, ...)
+        Training rows.
+    n_neighbors : int or "auto"
+        Neighbours per row; ``"auto"``: :func:`auto_neighbours`; 0: None.
+    batch_size : int
+        Rows per batch.
+    seed : int
+        Seed of the neighbour search's sample and of every draw.
+    first_epoch : int, default=0
+        Epoch number of the first pass (see :class:`NeighbourTargets`).
+
+    Returns
+    -------
+    NeighbourTargets or None
+        None when ``n_neighbors`` is 0, or when there is a single row (which
+        has no neighbour; a log message says so).
+    """
+    k = auto_neighbours(len(rows)) if n_neighbors == "auto" else int(n_neighbors)
+    if k == 0:
+        return None
+    if len(rows) < 2:
+        logger.info("n_neighbors=%r: %d training row has no neighbour; the VAE "
+                    "reconstructs it.", n_neighbors, len(rows))
+        return None
+    neighbours = nearest_neighbours(rows, k, seed=seed)
+    return NeighbourTargets(rows, neighbours, batch_size, seed, first_epoch=first_epoch)
