@@ -68,22 +68,12 @@ def load(name: str):
     return X_train, X_test, y_train, y_test
 
 
-def probe(F_train, F_test, y_train, y_test, rows) -> float:
-    """``StandardScaler`` + ``LogisticRegression`` on ``rows`` of the training features."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    model.fit(F_train[rows], y_train[rows])
-    return float(model.score(F_test, y_test))
-
-
 def run(name: str, neighbors: list[int], seeds: list[int]) -> None:
-    """Print one data set's table."""
+    """Print one data set's table (the probe is ``bench/flat_rows.py``'s ``linear_probe``)."""
     import numpy as np
     from sklearn.decomposition import PCA
 
+    from flat_rows import linear_probe as probe
     from flat_rows import mean_std
     from vaekit.data import labelled_subset
     from vaekit.estimators import VAETransformer
