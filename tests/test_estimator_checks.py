@@ -21,16 +21,18 @@ from sklearn.utils.estimator_checks import (
 
 from vaekit.estimators import VAEClassifier, VAETransformer
 
-TRANSFORMER = VAETransformer(latent_dim=2, hidden_units=(8,), epochs=2, batch_size=32)
+# One pass: no check of a transformer depends on how well it learned.
+TRANSFORMER = VAETransformer(latent_dim=2, hidden_units=(8,), epochs=1, batch_size=32)
 
 # Enough training for check_classifiers_train's accuracy > 0.83 on three
-# Gaussian blobs; no augmentation, mix-up, pseudo-labels, label propagation or
-# weight averaging, which need longer runs than these checks allow. Nor the
-# adversarial and entropy terms that rows in [0, 1] (most checks' data) turn on:
-# each adds encoder passes to every eager step, and test_adversarial.py tests them.
+# Gaussian blobs (0.89 to 0.97 over random_state 0-2, binary and multiclass);
+# no augmentation, mix-up, pseudo-labels, label propagation or weight averaging,
+# which need longer runs than these checks allow. Nor the adversarial and
+# entropy terms that rows in [0, 1] (most checks' data) turn on: each adds
+# encoder passes to every eager step, and test_adversarial.py tests them.
 CLASSIFIER = VAEClassifier(
-    latent_dim=2, hidden_units=(8,), pretrain_epochs=1, finetune_epochs=5,
-    batch_size=64, learning_rate=0.03,
+    latent_dim=2, hidden_units=(8,), pretrain_epochs=1, finetune_epochs=2,
+    batch_size=64, learning_rate=0.05,
     finetune_options={"augment": "none", "mixup": 0.0, "pseudo_label_weight": 0.0,
                       "label_propagation_weight": 0.0, "ema_momentum": 0.0,
                       "adversarial_weight": 0.0, "entropy_weight": 0.0},
