@@ -39,6 +39,20 @@ def pretrained(digits):
     return vae, history
 
 
+@pytest.fixture(scope="module")
+def finetuned_once(pretrained, digits):
+    """One short fine-tuning of ``pretrained`` on 600 rows, 5 labels per class.
+
+    Shared by tests that only read the classifier (save it, predict, look at its
+    state); a test that trains it further makes its own.
+    """
+    vae, _ = pretrained
+    x, y = digits
+    classifier, _ = vaekit.finetune(vae, x[:600], partly_labelled(y[:600]),
+                                    tiny_finetune(epochs=1), seed=0)
+    return classifier
+
+
 # ---------------------------------------------------------------- label checks
 @pytest.mark.parametrize(
     ("y", "error", "message"),
@@ -114,11 +128,9 @@ def test_frozen_encoder_does_not_change_while_the_head_does(pretrained, digits):
     assert not np.allclose(classifier.head.get_weights()[1], 0.0)  # biases moved
 
 
-def test_classifier_round_trips_through_a_keras_file(pretrained, digits, tmp_path):
-    vae, _ = pretrained
-    x, y = digits
-    classifier, _ = vaekit.finetune(vae, x[:600], partly_labelled(y[:600]),
-                                    tiny_finetune(epochs=1), seed=0)
+def test_classifier_round_trips_through_a_keras_file(finetuned_once, digits, tmp_path):
+    classifier = finetuned_once
+    x, _ = digits
     path = tmp_path / "classifier.keras"
     classifier.save(path)
     np.save(tmp_path / "x.npy", x[:20])
@@ -271,11 +283,8 @@ def test_free_bits_of_the_vae_apply_in_fine_tuning(digits):
 
 
 @pytest.mark.backends
-def test_augmentation_draws_advance_every_step(pretrained, digits):
-    vae, _ = pretrained
-    x, y = digits
-    classifier, _ = vaekit.finetune(vae, x[:600], partly_labelled(y[:600]),
-                                    tiny_finetune(epochs=1), seed=0)
+def test_augmentation_draws_advance_every_step(finetuned_once):
+    classifier = finetuned_once
     state = keras.ops.convert_to_numpy(classifier.augment_seed.state)
     fresh = vaekit.SemiSupervisedClassifier(classifier.encoder, classifier.decoder, 10, seed=0)
     assert not np.array_equal(state, keras.ops.convert_to_numpy(fresh.augment_seed.state))
