@@ -94,9 +94,9 @@ class FinetuneRecipe:
     adversarial_epsilon : float or None
         L2 norm of each row's adversarial perturbation, in the units of the
         rows (> 0). ``None``: measured from the training rows by
-        :func:`vaekit.finetune`, 0.7 times their median nearest-neighbour
+        :func:`vaekit.finetune`, 0.35 times their median nearest-neighbour
         distance (see :func:`vaekit.losses.adversarial.epsilon_from_rows`;
-        4.0 for MNIST pixels in [0, 1], 0.75 for digits).
+        2.0 for MNIST pixels in [0, 1], the value of Miyato et al.).
     balance_weight : float or None
         Weight of ``KL(prior || mean prediction)`` over each unlabeled batch,
         the prior being the class shares of the step's labelled rows: it keeps
