@@ -199,8 +199,10 @@ def get_distribution(distribution: str | Distribution | None = None, *,
         A key of :data:`DISTRIBUTIONS`; ``None`` is ``"none"``; a
         :class:`Distribution` is returned as it is.
     timeout : float, optional
-        ``multi_worker`` only: seconds to wait for the other processes;
-        default ``$VAEKIT_DISTRIBUTION_TIMEOUT`` or :data:`DEFAULT_TIMEOUT_S`.
+        ``multi_worker`` only: seconds to wait for the other processes to
+        join, and for one that stops answering during training before the
+        job fails (on JAX); default ``$VAEKIT_DISTRIBUTION_TIMEOUT`` or
+        :data:`DEFAULT_TIMEOUT_S`.
 
     Returns
     -------
@@ -381,11 +383,13 @@ def _jax_multi_process(name: str, timeout: float) -> Distribution:
             "process waits at most %g s for the others (%s).", process_id, num_processes,
             addresses[0], source, timeout, TIMEOUT_VARIABLE)
         try:
-            # keras.distribution.initialize() with a time-out: Keras passes none, and
-            # JAX's default is 300 s.
+            # keras.distribution.initialize() with time-outs: Keras passes none, and
+            # JAX waits 300 s for the others to join and 100 s for a silent one.
+            seconds = max(1, round(timeout))
             jax.distributed.initialize(
                 coordinator_address=addresses[0], num_processes=num_processes,
-                process_id=process_id, initialization_timeout=max(1, round(timeout)))
+                process_id=process_id, initialization_timeout=seconds,
+                heartbeat_timeout_seconds=seconds)
         except Exception as err:  # JAX raises its runtime's own error type
             raise TimeoutError(
                 f"multi_worker: process {process_id} could not join the cluster of "
